@@ -1,0 +1,3 @@
+from annotrace.cli.app import main
+
+main()

@@ -1,0 +1,1 @@
+"""The `annotrace` command line."""

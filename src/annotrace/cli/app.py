@@ -1,0 +1,57 @@
+"""The `annotrace` command."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+from typer.core import TyperGroup
+
+from annotrace import __version__
+from annotrace.cli import db, demo, keys, serve, users
+from annotrace.errors import AnnotraceError
+
+
+class _Commands(TyperGroup):
+    def invoke(self, ctx: Any) -> Any:  # typer's vendored click Context
+        try:
+            return super().invoke(ctx)
+        except AnnotraceError as error:
+            # Domain errors are the user's to fix: "Error: <what is wrong>", exit code 1,
+            # no traceback.
+            field = getattr(error, "field", None)
+            prefix = f"{field}: " if field and not error.message.startswith(field) else ""
+            raise typer.TyperException(prefix + error.message) from None
+
+
+app = typer.Typer(
+    name="annotrace",
+    cls=_Commands,
+    help="Self-hosted annotation of LLM traces.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.command("serve")(serve.serve)
+app.add_typer(db.app, name="db")
+app.add_typer(keys.app, name="keys")
+app.add_typer(users.app, name="users")
+app.add_typer(demo.app, name="demo")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"annotrace {__version__}")
+        raise typer.Exit
+
+
+@app.callback()
+def root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version."
+    ),
+) -> None:
+    """Self-hosted annotation of LLM traces."""
+
+
+def main() -> None:
+    app()

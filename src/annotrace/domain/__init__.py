@@ -1,0 +1,1 @@
+"""Pure domain rules and types: no HTTP, no SQL."""

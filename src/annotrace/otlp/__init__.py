@@ -1,0 +1,1 @@
+"""OpenTelemetry (OTLP/HTTP) trace ingest: decoding requests and encoding replies."""

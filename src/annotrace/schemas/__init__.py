@@ -1,0 +1,1 @@
+"""Wire formats of the API, shared by the server and the SDK."""

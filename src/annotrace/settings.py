@@ -1,0 +1,48 @@
+"""Settings, resolved once: command-line flags > environment (`ANNOTRACE_*`) > defaults."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MIB = 1024 * 1024
+
+
+class Settings(BaseSettings):
+    """Every setting annotrace reads. Each maps to the environment variable `ANNOTRACE_<NAME>`."""
+
+    model_config = SettingsConfigDict(env_prefix="ANNOTRACE_", extra="ignore", frozen=True)
+
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the database; `postgresql://...` or `sqlite:///path`. "
+        "Default: a SQLite file `annotrace.sqlite` in the data directory.",
+    )
+    data_dir: Path = Field(
+        default=Path("~/.annotrace"),
+        description="Directory for the default SQLite database.",
+    )
+    host: str = Field(default="127.0.0.1", description="Interface the server listens on.")
+    port: int = Field(default=6180, ge=1, le=65535, description="Port the server listens on.")
+    max_request_bytes: int = Field(
+        default=32 * MIB,
+        ge=1024,
+        description="Largest request body accepted, after decompression (bigger bodies get 413).",
+    )
+    log_level: str = Field(default="info", description="Server log level.")
+
+    def resolved_database_url(self) -> str:
+        """The database URL to use, creating the data directory for the SQLite default."""
+        if self.database_url:
+            return self.database_url
+        data_dir = self.data_dir.expanduser()
+        data_dir.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{data_dir / 'annotrace.sqlite'}"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from the environment, with the flags that were given (not None) on top."""
+    return Settings(**{key: value for key, value in overrides.items() if value is not None})

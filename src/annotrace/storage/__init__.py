@@ -1,0 +1,1 @@
+"""Storage: models, the engine, upserts and migrations."""

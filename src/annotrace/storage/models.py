@@ -1,0 +1,194 @@
+"""Tables. Database keys are `*_rowid` integers; public ids are random prefixed strings."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from annotrace.domain.ids import ID_LENGTH
+from annotrace.domain.spans import SpanKind, StatusCode
+from annotrace.storage.types import JsonType, UtcDateTime, utcnow
+
+# 64-bit keys on PostgreSQL for the big tables; SQLite's INTEGER PRIMARY KEY is already
+# 64-bit and must be spelled INTEGER to stay the rowid alias that autoincrements.
+RowId = BigInteger().with_variant(Integer, "sqlite")
+
+# Stable constraint names, so Alembic migrations can refer to them on both databases.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+ROLES = ("owner", "admin", "annotator", "viewer")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    quoted = ", ".join(f"'{value}'" for value in values)
+    return f"{column} IN ({quoted})"
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UtcDateTime, dict[str, Any]: JsonType}
+
+
+class Workspace(Base):
+    __tablename__ = "workspaces"
+
+    workspace_rowid: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[str] = mapped_column(String(ID_LENGTH), unique=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    user_rowid: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[str] = mapped_column(String(ID_LENGTH), unique=True)
+    # Stored lower-cased, so sign-in and uniqueness ignore case.
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Membership(Base):
+    """A user's role in a workspace."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (
+        UniqueConstraint("workspace_rowid", "user_rowid"),
+        CheckConstraint(_in("role", ROLES), name="role"),
+    )
+
+    membership_rowid: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_rowid: Mapped[int] = mapped_column(
+        ForeignKey("workspaces.workspace_rowid", ondelete="CASCADE")
+    )
+    user_rowid: Mapped[int] = mapped_column(
+        ForeignKey("users.user_rowid", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ApiKey(Base):
+    """A key pair: the public `api_key` names it, only a hash of the secret is kept."""
+
+    __tablename__ = "api_keys"
+
+    api_key_rowid: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[str] = mapped_column(String(ID_LENGTH), unique=True)
+    workspace_rowid: Mapped[int] = mapped_column(
+        ForeignKey("workspaces.workspace_rowid", ondelete="CASCADE"), index=True
+    )
+    api_key: Mapped[str] = mapped_column(String(64), unique=True)
+    # SHA-256 of the secret: the secret has 256 random bits, so a slow hash adds nothing
+    # but latency to every request. Unique, because a bearer token is looked up by it.
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class Project(Base):
+    __tablename__ = "projects"
+    __table_args__ = (UniqueConstraint("workspace_rowid", "name"),)
+
+    project_rowid: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[str] = mapped_column(String(ID_LENGTH), unique=True)
+    workspace_rowid: Mapped[int] = mapped_column(
+        ForeignKey("workspaces.workspace_rowid", ondelete="CASCADE")
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Trace(Base):
+    """A trace within one project, with totals kept up to date by ingest.
+
+    The totals are derivable from the spans, but listing 100,000 traces newest first
+    must not aggregate millions of spans per page.
+    """
+
+    __tablename__ = "traces"
+    __table_args__ = (
+        UniqueConstraint("project_rowid", "trace_id"),
+        # Newest-first listing of a project's traces, and its cursor.
+        Index(None, "project_rowid", "start_time", "trace_id"),
+        Index(None, "trace_id"),
+    )
+
+    trace_rowid: Mapped[int] = mapped_column(RowId, primary_key=True)
+    project_rowid: Mapped[int] = mapped_column(
+        ForeignKey("projects.project_rowid", ondelete="CASCADE")
+    )
+    trace_id: Mapped[str] = mapped_column(String(32))
+    start_time: Mapped[datetime]
+    end_time: Mapped[datetime]
+    span_count: Mapped[int] = mapped_column(Integer, default=0)
+    error_count: Mapped[int] = mapped_column(Integer, default=0)
+    prompt_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
+    completion_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
+    total_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class Span(Base):
+    __tablename__ = "spans"
+    __table_args__ = (
+        # One row per span of a trace: a span sent twice is stored once.
+        UniqueConstraint("trace_rowid", "span_id"),
+        Index(None, "span_id"),
+        Index(None, "project_rowid", "start_time"),
+        CheckConstraint(_in("kind", tuple(SpanKind)), name="kind"),
+        CheckConstraint(_in("status_code", tuple(StatusCode)), name="status_code"),
+    )
+
+    span_rowid: Mapped[int] = mapped_column(RowId, primary_key=True)
+    project_rowid: Mapped[int] = mapped_column(
+        ForeignKey("projects.project_rowid", ondelete="CASCADE")
+    )
+    trace_rowid: Mapped[int] = mapped_column(
+        RowId, ForeignKey("traces.trace_rowid", ondelete="CASCADE")
+    )
+    span_id: Mapped[str] = mapped_column(String(16))
+    parent_span_id: Mapped[str | None] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(20))
+    otel_kind: Mapped[str] = mapped_column(String(20))
+    start_time: Mapped[datetime]
+    end_time: Mapped[datetime]
+    status_code: Mapped[str] = mapped_column(String(10))
+    status_message: Mapped[str] = mapped_column(Text)
+    input_value: Mapped[str | None] = mapped_column(Text)
+    input_mime_type: Mapped[str | None] = mapped_column(String(100))
+    output_value: Mapped[str | None] = mapped_column(Text)
+    output_mime_type: Mapped[str | None] = mapped_column(String(100))
+    input_messages: Mapped[list[dict[str, Any]] | None] = mapped_column(JsonType)
+    output_messages: Mapped[list[dict[str, Any]] | None] = mapped_column(JsonType)
+    model_name: Mapped[str | None] = mapped_column(Text)
+    prompt_tokens: Mapped[int | None] = mapped_column(BigInteger)
+    completion_tokens: Mapped[int | None] = mapped_column(BigInteger)
+    total_tokens: Mapped[int | None] = mapped_column(BigInteger)
+    attributes: Mapped[dict[str, Any]]
+    events: Mapped[list[dict[str, Any]]] = mapped_column(JsonType)
+    links: Mapped[list[dict[str, Any]]] = mapped_column(JsonType)
+    resource_attributes: Mapped[dict[str, Any]]
+    scope_name: Mapped[str | None] = mapped_column(Text)
+    scope_version: Mapped[str | None] = mapped_column(Text)

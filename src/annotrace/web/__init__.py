@@ -1,0 +1,1 @@
+"""HTTP: the FastAPI app, its routes and the translation of domain errors."""

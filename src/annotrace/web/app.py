@@ -1,0 +1,49 @@
+"""The FastAPI application: one process for the API, OTLP ingest and (later) the dashboard."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from annotrace import __version__
+from annotrace.settings import Settings
+from annotrace.storage.engine import Database
+from annotrace.web import health, otlp
+from annotrace.web.api import projects, traces
+from annotrace.web.errors import install_error_handlers
+from annotrace.web.limits import BodySizeLimit
+
+DESCRIPTION = """
+Self-hosted annotation of LLM traces.
+
+Authenticate with the headers `X-Api-Key` and `X-Secret-Key` of a key pair
+(`annotrace keys create --workspace NAME`), or with `Authorization: Bearer <secret key>`.
+Send traces with any OpenTelemetry exporter to `/v1/traces` (OTLP/HTTP).
+"""
+
+
+def create_app(settings: Settings, database: Database) -> FastAPI:
+    """The application over an open database whose schema is up to date."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        database.dispose()
+
+    app = FastAPI(
+        title="annotrace",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.database = database
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, limit=settings.max_request_bytes)
+    app.include_router(health.router)
+    app.include_router(otlp.router)
+    for module in (projects, traces):
+        app.include_router(module.router, prefix="/api/v1")
+    return app

@@ -1,0 +1,149 @@
+"""The one translator from errors to HTTP responses.
+
+Native API: `{"error": {"code", "message", "field", "expected", "details"}}`.
+OTLP (`/v1/traces`): a `google.rpc.Status` in the request's own encoding, as the
+OpenTelemetry protocol requires.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from annotrace import errors
+from annotrace.otlp.responses import MEDIA_TYPES, status_body
+
+logger = logging.getLogger("annotrace.web")
+
+OTLP_TRACES_PATH = "/v1/traces"
+
+_STATUS: list[tuple[type[errors.AnnotraceError], int]] = [
+    (errors.PayloadTooLarge, 413),
+    (errors.UnsupportedMediaType, 415),
+    (errors.InvalidInput, 422),
+    (errors.NotFound, 404),
+    (errors.Conflict, 409),
+    (errors.Unauthenticated, 401),
+    (errors.PermissionDenied, 403),
+]
+
+# google.rpc.Code values for the Status body of OTLP replies.
+_GRPC_CODES = {400: 3, 401: 16, 403: 7, 404: 5, 409: 6, 413: 8, 415: 3, 422: 3, 500: 13}
+
+
+def status_of(error: errors.AnnotraceError) -> int:
+    for error_type, status in _STATUS:
+        if isinstance(error, error_type):
+            return status
+    return 500
+
+
+def error_payload(
+    *,
+    code: str,
+    message: str,
+    field: str | None = None,
+    expected: str | None = None,
+    details: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    return {
+        "error": {
+            "code": code,
+            "message": message,
+            "field": field,
+            "expected": expected,
+            "details": details or [],
+        }
+    }
+
+
+def error_response(request: Request, status: int, payload: dict[str, Any]) -> Response:
+    """Render an error payload in the form the request's endpoint speaks."""
+    headers = {"WWW-Authenticate": 'Bearer realm="annotrace"'} if status == 401 else None
+    if request.url.path.rstrip("/") == OTLP_TRACES_PATH:
+        # OTLP wants the same encoding back as was sent; an unknown one gets JSON.
+        kind = (
+            "protobuf" if "protobuf" in request.headers.get("content-type", "").lower() else "json"
+        )
+        # Malformed OTLP is 400 in the protocol, where the JSON API says 422.
+        status = 400 if status == 422 else status
+        return Response(
+            status_body(
+                code=_GRPC_CODES.get(status, 2),
+                message=payload["error"]["message"],
+                content_type=kind,
+            ),
+            status_code=status,
+            media_type=MEDIA_TYPES[kind],
+            headers=headers,
+        )
+    return JSONResponse(payload, status_code=status, headers=headers)
+
+
+async def _domain_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, errors.AnnotraceError)
+    field = getattr(exc, "field", None)
+    expected = getattr(exc, "expected", None)
+    details = [{"field": field, "message": exc.message, "expected": expected}] if field else []
+    payload = error_payload(
+        code=exc.code, message=exc.message, field=field, expected=expected, details=details
+    )
+    return error_response(request, status_of(exc), payload)
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    """`("body", "records", 0, "annotations")` -> `body.records[0].annotations`."""
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    problems = [
+        (_location(tuple(problem.get("loc", ()))), str(problem.get("msg", "invalid value")))
+        for problem in exc.errors()
+    ]
+    details = [
+        {"field": field, "message": f"{field}: {message}", "expected": None}
+        for field, message in problems
+    ]
+    first_field, first_message = problems[0] if problems else (None, "invalid request")
+    summary = f"{first_field}: {first_message}" if first_field else first_message
+    if len(problems) > 1:
+        summary += f" (and {len(problems) - 1} more problem{'s' if len(problems) > 2 else ''})"
+    payload = error_payload(
+        code="invalid_input", message=summary, field=first_field, details=details
+    )
+    return error_response(request, 422, payload)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    codes = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
+    message = exc.detail if isinstance(exc.detail, str) else "request failed"
+    if exc.status_code == 404 and message == "Not Found":
+        message = f"no such endpoint: {request.method} {request.url.path}"
+    payload = error_payload(code=codes.get(exc.status_code, "http_error"), message=message)
+    return error_response(request, exc.status_code, payload)
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> Response:
+    logger.exception("unexpected error on %s %s", request.method, request.url.path)
+    payload = error_payload(
+        code="internal_error", message="internal error; the server log has the details"
+    )
+    return error_response(request, 500, payload)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(errors.AnnotraceError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected_error)

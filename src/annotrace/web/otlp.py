@@ -1,0 +1,86 @@
+"""OTLP/HTTP trace ingest at /v1/traces (protobuf or JSON, optionally gzip-compressed)."""
+
+from __future__ import annotations
+
+import zlib
+
+from fastapi import APIRouter, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from annotrace.errors import InvalidInput, UnsupportedMediaType
+from annotrace.otlp.decode import decode_export_request
+from annotrace.otlp.responses import MEDIA_TYPES, content_kind, export_response
+from annotrace.services.ingest import store_spans
+from annotrace.web.deps import DatabaseDep, PrincipalDep, SettingsDep
+from annotrace.web.limits import too_large
+
+router = APIRouter(tags=["otlp"])
+
+
+def decompress(body: bytes, encoding: str | None, *, limit: int) -> bytes:
+    """The body without its Content-Encoding, refusing anything over `limit` bytes."""
+    encoding = (encoding or "identity").strip().lower()
+    if encoding == "identity":
+        return body
+    if encoding != "gzip":
+        raise UnsupportedMediaType(
+            f"Content-Encoding {encoding!r} is not supported",
+            field="Content-Encoding",
+            expected="gzip or none",
+        )
+    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    try:
+        # max_length: a small gzip bomb must not inflate past the limit in memory.
+        data = inflater.decompress(body, limit + 1)
+    except zlib.error as error:
+        raise InvalidInput(
+            f"body is not valid gzip: {error}", field="body", expected="gzip data"
+        ) from None
+    if len(data) > limit:
+        raise too_large(limit)
+    if not inflater.eof:
+        raise InvalidInput("gzip body is truncated", field="body", expected="complete gzip data")
+    return data
+
+
+@router.post(
+    "/v1/traces",
+    operation_id="exportTraces",
+    summary="Receive spans over OTLP/HTTP (ExportTraceServiceRequest)",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "ExportTraceServiceResponse; partial_success counts rejected spans.",
+            "content": {"application/x-protobuf": {}, "application/json": {}},
+        },
+        400: {"description": "Not valid OTLP (google.rpc.Status)."},
+        401: {"description": "Missing or wrong keys (google.rpc.Status)."},
+        413: {"description": "Body over the size limit (google.rpc.Status)."},
+        415: {"description": "Unsupported Content-Type or Content-Encoding."},
+    },
+)
+async def export_traces(
+    request: Request, principal: PrincipalDep, database: DatabaseDep, settings: SettingsDep
+) -> Response:
+    kind = content_kind(request.headers.get("content-type"))
+    body = decompress(
+        await request.body(),
+        request.headers.get("content-encoding"),
+        limit=settings.max_request_bytes,
+    )
+
+    def ingest() -> bytes:
+        # Decoding happens outside the write transaction: the SQLite write lock is held
+        # only while rows are written. The reply is sent after the commit.
+        decoded = decode_export_request(
+            body, content_type=kind, header_project=request.headers.get("x-project")
+        )
+        with database.write() as session:
+            store_spans(session=session, principal=principal, spans=decoded.spans)
+        return export_response(
+            rejected_spans=decoded.rejected_count,
+            error_message=decoded.rejection_message,
+            content_type=kind,
+        )
+
+    return Response(await run_in_threadpool(ingest), media_type=MEDIA_TYPES[kind])
