@@ -6,7 +6,7 @@ import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from annotrace.domain.spans import IncomingSpan, Message, Span, SpanKind, StatusCode
+from annotrace.domain.spans import IncomingSpan, Span, SpanKind, StatusCode
 
 BASE_TIME = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
@@ -77,9 +77,14 @@ def make_trace(
             total_tokens=120,
             input_value="What is the refund policy?",
             output_value="30 days.",
-            input_messages=(Message(role="user", content="What is the refund policy?"),),
-            output_messages=(Message(role="assistant", content="30 days."),),
-            attributes={"llm.model_name": "gpt-4o-mini", "openinference.span.kind": "LLM"},
+            attributes={
+                "llm.model_name": "gpt-4o-mini",
+                "openinference.span.kind": "LLM",
+                "llm.input_messages.0.message.role": "user",
+                "llm.input_messages.0.message.content": "What is the refund policy?",
+                "llm.output_messages.0.message.role": "assistant",
+                "llm.output_messages.0.message.content": "30 days.",
+            },
         )
     )
     for index in range(size - 2):

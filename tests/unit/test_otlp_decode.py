@@ -36,9 +36,9 @@ from opentelemetry.trace import SpanKind as OtelSpanKind
 from opentelemetry.trace import Status as OtelStatus
 from opentelemetry.trace import StatusCode as OtelStatusCode
 
+from annotrace.domain import semconv
 from annotrace.domain.spans import Message, Span, SpanEvent, SpanKind, SpanLink, StatusCode
 from annotrace.errors import InvalidInput
-from annotrace.otlp import semconv
 from annotrace.otlp.decode import DecodedExport, decode_export_request
 from annotrace.otlp.responses import MEDIA_TYPES, content_kind, export_response, status_body
 
@@ -246,8 +246,10 @@ def test_openinference_messages_are_ordered_by_numeric_index() -> None:
     }
     expected_inputs[10] = Message("assistant", None, tool_calls=(tool_call,))
     expected_inputs[11] = Message("tool", "message 11", name="get_weather", tool_call_id="call_1")
-    assert llm.input_messages == tuple(expected_inputs)
-    assert llm.output_messages == (Message("assistant", "It is sunny."),)
+    assert semconv.messages(llm.attributes) == (
+        tuple(expected_inputs),
+        (Message("assistant", "It is sunny."),),
+    )
 
 
 # --- protobuf from the real SDK: GenAI semantic conventions --------------------------------
@@ -304,13 +306,14 @@ def test_genai_chat_span_from_the_sdk() -> None:
         "type": "function",
         "function": {"name": "get_weather", "arguments": '{"c": "P"}'},
     }
-    assert span.input_messages == (
+    input_messages, output_messages = semconv.messages(span.attributes)
+    assert input_messages == (
         Message("system", "Be brief."),
         Message("user", "Weather in Paris?"),
         Message("assistant", None, tool_calls=(tool_call,)),
         Message("tool", "21", tool_call_id="call_1"),
     )
-    assert span.output_messages == (Message("assistant", "Sunny,\n21 °C."),)
+    assert output_messages == (Message("assistant", "Sunny,\n21 °C."),)
 
 
 # --- OTLP/JSON ------------------------------------------------------------------------------
@@ -738,17 +741,36 @@ def test_model_name_precedence() -> None:
     assert semconv.model_name({"llm.model_name": 4}) is None
 
 
+def inputs(attributes: dict[str, Any]) -> tuple[str | None, str | None]:
+    typed = semconv.typed_fields(attributes)
+    return typed.input_value, typed.input_mime_type
+
+
+def outputs(attributes: dict[str, Any]) -> tuple[str | None, str | None]:
+    typed = semconv.typed_fields(attributes)
+    return typed.output_value, typed.output_mime_type
+
+
 def test_input_and_output_values_fall_back_through_genai() -> None:
     as_list = [{"role": "user", "parts": [{"type": "text", "content": "hi"}]}]
 
-    assert semconv.input_value({"input.value": {"q": 1}}) == ('{"q": 1}', None)
-    assert semconv.input_value({"gen_ai.input.messages": as_list}) == (
-        json.dumps(as_list),
+    assert inputs({"input.value": {"q": 1}}) == ('{"q": 1}', None)
+    assert inputs({"gen_ai.input.messages": as_list}) == (json.dumps(as_list), "application/json")
+    assert inputs({"gen_ai.tool.call.arguments": {"city": "Paris"}}) == (
+        '{"city": "Paris"}',
         "application/json",
     )
-    assert semconv.input_value({"gen_ai.prompt": "legacy"}) == ("legacy", None)
-    assert semconv.output_value({"gen_ai.completion": "done"}) == ("done", None)
-    assert semconv.output_value({}) == (None, None)
+    assert outputs({"gen_ai.tool.call.result": "21"}) == ("21", None)
+    assert inputs({"gen_ai.prompt": "legacy"}) == ("legacy", None)
+    assert outputs({"gen_ai.completion": "done"}) == ("done", None)
+    assert outputs({}) == (None, None)
+
+
+def test_model_name_of_embedding_and_reranker_spans() -> None:
+    assert semconv.model_name({"embedding.model_name": "text-embedding-3-small"}) == (
+        "text-embedding-3-small"
+    )
+    assert semconv.model_name({"reranker.model_name": "rerank-v3"}) == "rerank-v3"
 
 
 def test_genai_messages_given_as_a_list_and_plain_system_instructions() -> None:

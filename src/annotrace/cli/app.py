@@ -21,7 +21,8 @@ class _Commands(TyperGroup):
             # no traceback.
             field = getattr(error, "field", None)
             prefix = f"{field}: " if field and not error.message.startswith(field) else ""
-            raise typer.TyperException(prefix + error.message) from None
+            typer.echo(f"Error: {prefix}{error.message}", err=True)
+            raise typer.Exit(1) from None
 
 
 app = typer.Typer(

@@ -34,7 +34,8 @@ def load_demo(database: Database) -> DemoAccess:
 
 def print_access(access: DemoAccess, base_url: str) -> None:
     console.print(
-        f"""Sign in at {base_url}/ as {access.email} / {access.password}
+        f"""Demo user: {access.email} / {access.password}
+API documentation: {base_url}/docs
 API keys of the demo workspace (published, for trying things out only):
   X-Api-Key:    {access.api_key}
   X-Secret-Key: {access.secret_key}

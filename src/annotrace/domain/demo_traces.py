@@ -5,26 +5,15 @@ living product: a customer-support agent, a documentation RAG pipeline and a SQL
 with tool calls, retrieval, guardrails, multi-turn sessions, errors, wrong answers worth
 annotating, long outputs, non-English text and hostile input (prompt injection, HTML).
 
-The spans never pass through the OTLP decoder, so the typed `Span` fields are filled
-here, from the same values that go into the attributes, by these rules:
-
-OpenInference spans (support-bot, rag-docs-qa)
-    kind                      openinference.span.kind
-    input_/output_value, mime input.value / input.mime_type, output.value / output.mime_type
-    input_/output_messages    llm.input_messages.* / llm.output_messages.*; tool calls in
-                              OpenAI's shape {"id", "type": "function", "function": {...}}
-    model_name                llm.model_name (embedding.model_name, reranker.model_name)
-    token counts              llm.token_count.prompt / .completion / .total
-
-GenAI spans (sql-agent, OpenTelemetry GenAI semantic conventions)
-    kind                      gen_ai.operation.name: chat -> LLM, execute_tool -> TOOL,
-                              invoke_agent -> AGENT
-    input_/output_messages    gen_ai.input.messages / gen_ai.output.messages (parts: text ->
-                              content, tool_call -> tool_calls with JSON-encoded arguments,
-                              tool_call_response -> content + tool_call_id)
-    input_/output_value       gen_ai.tool.call.arguments / gen_ai.tool.call.result (JSON)
-    model_name                gen_ai.response.model, else gen_ai.request.model (equal here)
-    token counts              gen_ai.usage.input_tokens / output_tokens; total is their sum
+Each span is built as attributes only, in the vocabulary its instrumentation would use:
+OpenInference for support-bot and rag-docs-qa (`openinference.span.kind`, `input.value`,
+`llm.input_messages.*`, `llm.token_count.*`, ...) and the OpenTelemetry GenAI semantic
+conventions for sql-agent (`gen_ai.operation.name`, `gen_ai.input.messages`,
+`gen_ai.usage.*`, `gen_ai.tool.call.arguments`, ...). The typed `Span` fields (kind,
+input/output value and mime type, model name, token counts) are then derived by
+`semconv.typed_fields`, the same function the OTLP decoder uses, so there is one source of
+truth for the conventions and demo spans look exactly as if they had been sent over OTLP.
+Chat messages are not copied anywhere: `semconv.messages` reads them from the attributes.
 """
 
 from __future__ import annotations
@@ -38,6 +27,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, Literal, TypeVar
 
+from annotrace.domain.semconv import token_counts, typed_fields
 from annotrace.domain.spans import (
     IncomingSpan,
     JsonObject,
@@ -1652,27 +1642,16 @@ def _sql_error(message: str) -> _Failure:
 
 
 # --------------------------------------------------------------------------------------
-# Span content: attributes and the typed fields a decoder derives from them
+# Span content: attributes only; the typed fields are derived by semconv.typed_fields
 # --------------------------------------------------------------------------------------
 
 
 @dataclass(slots=True)
 class _Content:
-    """What a span says: its attributes, and the typed fields a decoder derives from them."""
+    """What a span says: its attributes and its OpenTelemetry span kind."""
 
-    kind: SpanKind
     attributes: JsonObject
     otel_kind: str = "INTERNAL"
-    input_value: str | None = None
-    input_mime_type: str | None = None
-    output_value: str | None = None
-    output_mime_type: str | None = None
-    input_messages: tuple[Message, ...] = ()
-    output_messages: tuple[Message, ...] = ()
-    model_name: str | None = None
-    prompt_tokens: int | None = None
-    completion_tokens: int | None = None
-    total_tokens: int | None = None
 
 
 def _tokens(text: str | None) -> int:
@@ -1710,15 +1689,13 @@ def _oi(
     output_mime: str = _TEXT,
     attributes: JsonObject | None = None,
 ) -> _Content:
-    content = _Content(kind=kind, attributes={"openinference.span.kind": kind.value})
+    content = _Content(attributes={"openinference.span.kind": kind.value})
     if input_value is not None:
         content.attributes["input.value"] = input_value
         content.attributes["input.mime_type"] = input_mime
-        content.input_value, content.input_mime_type = input_value, input_mime
     if output_value is not None:
         content.attributes["output.value"] = output_value
         content.attributes["output.mime_type"] = output_mime
-        content.output_value, content.output_mime_type = output_value, output_mime
     if attributes:
         content.attributes.update(attributes)
     return content
@@ -1730,11 +1707,6 @@ def _set_oi_tokens(content: _Content, prompt: int, completion: int | None) -> No
     content.attributes["llm.token_count.total"] = total
     if completion is not None:
         content.attributes["llm.token_count.completion"] = completion
-    content.prompt_tokens, content.completion_tokens, content.total_tokens = (
-        prompt,
-        completion,
-        total,
-    )
 
 
 def _oi_messages(prefix: str, messages: Sequence[Message]) -> JsonObject:
@@ -1789,10 +1761,7 @@ def _oi_llm(
         output_mime=output_mime,
         attributes=attributes,
     )
-    content.model_name = model.name
-    content.input_messages = tuple(messages)
     if reply is not None:
-        content.output_messages = (reply,)
         prompt = _message_tokens(messages) + (_SUPPORT_TOOL_PROMPT_TOKENS if with_tools else 0)
         _set_oi_tokens(content, prompt, _message_tokens((reply,)))
     return content
@@ -1822,7 +1791,6 @@ def _oi_embedding(text: str) -> _Content:
             "embedding.embeddings.0.embedding.text": text,
         },
     )
-    content.model_name = _EMBEDDING_MODEL
     _set_oi_tokens(content, _tokens(text), None)
     return content
 
@@ -1850,7 +1818,7 @@ def _oi_retriever(query: str, documents: Sequence[_Document]) -> _Content:
 def _oi_reranker(
     query: str, top_k: int, inputs: Sequence[_Document], outputs: Sequence[_Document]
 ) -> _Content:
-    content = _oi(
+    return _oi(
         SpanKind.RERANKER,
         input_value=query,
         attributes={
@@ -1861,8 +1829,6 @@ def _oi_reranker(
             **_document_attributes("reranker.output_documents", outputs),
         },
     )
-    content.model_name = _RERANKER_MODEL
-    return content
 
 
 def _pii_findings(text: str) -> JsonObject:
@@ -1908,8 +1874,8 @@ def _genai_messages(messages: Sequence[Message], *, output: bool = False) -> str
     return json.dumps(encoded, ensure_ascii=False)
 
 
-def _genai(operation: str, kind: SpanKind, attributes: JsonObject) -> _Content:
-    return _Content(kind=kind, attributes={"gen_ai.operation.name": operation, **attributes})
+def _genai(operation: str, attributes: JsonObject) -> _Content:
+    return _Content(attributes={"gen_ai.operation.name": operation, **attributes})
 
 
 def _genai_chat(
@@ -1921,7 +1887,6 @@ def _genai_chat(
     """A GenAI chat span; `reply` is None when the call failed."""
     content = _genai(
         "chat",
-        SpanKind.LLM,
         {
             "gen_ai.provider.name": model.provider,
             "gen_ai.system": model.provider,
@@ -1934,8 +1899,6 @@ def _genai_chat(
         },
     )
     content.otel_kind = "CLIENT"
-    content.model_name = model.name
-    content.input_messages = tuple(messages)
     if reply is None:
         return content
     prompt, completion = _message_tokens(messages), _message_tokens((reply,))
@@ -1949,9 +1912,6 @@ def _genai_chat(
             "gen_ai.output.messages": _genai_messages((reply,), output=True),
         }
     )
-    content.output_messages = (reply,)
-    content.prompt_tokens, content.completion_tokens = prompt, completion
-    content.total_tokens = prompt + completion
     return content
 
 
@@ -1959,7 +1919,6 @@ def _genai_tool(spec: _ToolSpec, call: JsonObject, result: str | None) -> _Conte
     arguments = call["function"]["arguments"]
     content = _genai(
         "execute_tool",
-        SpanKind.TOOL,
         {
             "gen_ai.tool.name": spec.name,
             "gen_ai.tool.call.id": call["id"],
@@ -1968,10 +1927,8 @@ def _genai_tool(spec: _ToolSpec, call: JsonObject, result: str | None) -> _Conte
             "gen_ai.tool.call.arguments": arguments,
         },
     )
-    content.input_value, content.input_mime_type = arguments, _JSON
     if result is not None:
         content.attributes["gen_ai.tool.call.result"] = result
-        content.output_value, content.output_mime_type = result, _JSON
     return content
 
 
@@ -1980,17 +1937,14 @@ def _genai_agent(
 ) -> _Content:
     content = _genai(
         "invoke_agent",
-        SpanKind.AGENT,
         {
             "gen_ai.agent.name": name,
             "gen_ai.conversation.id": conversation_id,
             "gen_ai.input.messages": _genai_messages((question,)),
         },
     )
-    content.input_messages = (question,)
     if answer is not None:
         content.attributes["gen_ai.output.messages"] = _genai_messages((answer,), output=True)
-        content.output_messages = (answer,)
     return content
 
 
@@ -2097,27 +2051,18 @@ class _TraceBuilder:
                 span_id=opened.span_id,
                 parent_span_id=parent_id,
                 name=name,
-                kind=content.kind,
                 start_time=opened.start,
                 end_time=self.clock,
                 status_code=status,
                 status_message=status_message,
                 otel_kind=content.otel_kind,
-                input_value=content.input_value,
-                input_mime_type=content.input_mime_type,
-                output_value=content.output_value,
-                output_mime_type=content.output_mime_type,
-                input_messages=content.input_messages,
-                output_messages=content.output_messages,
-                model_name=content.model_name,
-                prompt_tokens=content.prompt_tokens,
-                completion_tokens=content.completion_tokens,
-                total_tokens=content.total_tokens,
                 attributes=content.attributes,
                 events=events,
                 resource_attributes=self.project.resource(),
                 scope_name=scope_name,
                 scope_version=scope_version,
+                # Read from the finished attributes, exactly as the OTLP decoder does.
+                **typed_fields(content.attributes)._asdict(),
             )
         )
 
@@ -2265,7 +2210,8 @@ def _llm_step(
         b.leaf(parent_id, name, content, b.rate_limited_ms(), failure=failure, llm_scope=True)
         return failure
     content = _oi_llm(model, messages, reply, params, with_tools=with_tools)
-    milliseconds = _llm_ms(b.rng, model, content.prompt_tokens or 0, content.completion_tokens or 0)
+    tokens = token_counts(content.attributes)
+    milliseconds = _llm_ms(b.rng, model, tokens.prompt or 0, tokens.completion or 0)
     b.leaf(parent_id, name, content, milliseconds, llm_scope=True)
     return None
 
@@ -2528,9 +2474,8 @@ def _sql_chat(
         b.leaf(root_id, name, content, b.rate_limited_ms(), failure=failure, llm_scope=True)
         return failure
     content = _genai_chat(_SQL_MODEL, messages, reply, f"chatcmpl-{_random_hex(b.rng, 24)}")
-    milliseconds = _llm_ms(
-        b.rng, _SQL_MODEL, content.prompt_tokens or 0, content.completion_tokens or 0
-    )
+    tokens = token_counts(content.attributes)
+    milliseconds = _llm_ms(b.rng, _SQL_MODEL, tokens.prompt or 0, tokens.completion or 0)
     b.leaf(root_id, name, content, milliseconds, llm_scope=True)
     return None
 

@@ -96,8 +96,9 @@ class SpanLink:
 class Span:
     """A finished span with the fields annotrace reads out of its attributes.
 
-    `attributes`, `events`, `links` and `resource_attributes` keep everything that was
-    sent, so nothing is lost by the extraction of the typed fields.
+    The typed fields are `semconv.typed_fields(attributes)`; `attributes`, `events`,
+    `links` and `resource_attributes` keep everything that was sent. Chat messages are
+    not stored apart: `semconv.messages(attributes)` reads them when they are shown.
     """
 
     trace_id: str
@@ -114,8 +115,6 @@ class Span:
     input_mime_type: str | None = None
     output_value: str | None = None
     output_mime_type: str | None = None
-    input_messages: tuple[Message, ...] = ()
-    output_messages: tuple[Message, ...] = ()
     model_name: str | None = None
     prompt_tokens: int | None = None
     completion_tokens: int | None = None

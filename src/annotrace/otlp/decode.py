@@ -24,6 +24,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 from opentelemetry.proto.trace.v1 import trace_pb2
 
+from annotrace.domain import semconv
 from annotrace.domain.names import MAX_NAME_LENGTH
 from annotrace.domain.spans import (
     IncomingSpan,
@@ -34,7 +35,6 @@ from annotrace.domain.spans import (
     StatusCode,
 )
 from annotrace.errors import InvalidInput
-from annotrace.otlp import semconv
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ZERO_TRACE_ID = bytes(16)
@@ -327,10 +327,7 @@ def _span(span: trace_pb2.Span, origin: _Origin) -> Span:
     start = _time(span.start_time_unix_nano)
     # An end of 0 means the sender never set it; the start is the only honest bound.
     end = _time(span.end_time_unix_nano) if span.end_time_unix_nano else start
-    input_value, input_mime_type = semconv.input_value(attributes)
-    output_value, output_mime_type = semconv.output_value(attributes)
-    input_messages, output_messages = semconv.messages(attributes)
-    tokens = semconv.token_counts(attributes)
+    typed = semconv.typed_fields(attributes)
     parent_id = span.parent_span_id
     kind_number = span.kind
     # Most spans have neither; skipping the generators for them is measurably faster.
@@ -340,22 +337,20 @@ def _span(span: trace_pb2.Span, origin: _Origin) -> Span:
         span_id=span.span_id.hex(),
         parent_span_id=parent_id.hex() if parent_id and parent_id != _ZERO_SPAN_ID else None,
         name=_text(span.name),
-        kind=semconv.span_kind(attributes),
+        kind=typed.kind,
         start_time=start,
         end_time=end,
         status_code=_STATUS_CODES.get(span.status.code, StatusCode.UNSET),
         status_message=_text(span.status.message),
         otel_kind=_OTEL_KINDS[kind_number] if 0 <= kind_number < len(_OTEL_KINDS) else "INTERNAL",
-        input_value=input_value,
-        input_mime_type=input_mime_type,
-        output_value=output_value,
-        output_mime_type=output_mime_type,
-        input_messages=input_messages,
-        output_messages=output_messages,
-        model_name=semconv.model_name(attributes),
-        prompt_tokens=tokens.prompt,
-        completion_tokens=tokens.completion,
-        total_tokens=tokens.total,
+        input_value=typed.input_value,
+        input_mime_type=typed.input_mime_type,
+        output_value=typed.output_value,
+        output_mime_type=typed.output_mime_type,
+        model_name=typed.model_name,
+        prompt_tokens=typed.prompt_tokens,
+        completion_tokens=typed.completion_tokens,
+        total_tokens=typed.total_tokens,
         attributes=attributes,
         events=tuple(_event(event, start) for event in events) if events else (),
         links=tuple(_link(link) for link in links) if links else (),

@@ -162,8 +162,6 @@ def _span_row(span: Span, project_rowid: int, trace_rowid: int) -> dict[str, Any
         "input_mime_type": span.input_mime_type,
         "output_value": span.output_value,
         "output_mime_type": span.output_mime_type,
-        "input_messages": [m.to_json() for m in span.input_messages] or None,
-        "output_messages": [m.to_json() for m in span.output_messages] or None,
         "model_name": span.model_name,
         "prompt_tokens": span.prompt_tokens,
         "completion_tokens": span.completion_tokens,

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from annotrace.domain.access import Principal
-from annotrace.domain.ids import new_id
+from annotrace.domain.ids import is_public_id, new_id
 from annotrace.domain.names import validate_name
 from annotrace.errors import NotFound
 from annotrace.schemas.projects import ProjectRead
@@ -49,6 +49,8 @@ def _project_rowids(session: Session, workspace_rowid: int, names: set[str]) -> 
 
 def get_project(*, session: Session, principal: Principal, project_id: str) -> Project:
     """The project with this public id in the caller's workspace, or NotFound."""
+    if not is_public_id(project_id, "prj"):
+        raise NotFound(f"project {project_id!r} not found")
     project = session.scalar(
         select(Project).where(
             Project.id == project_id, Project.workspace_rowid == principal.workspace_rowid

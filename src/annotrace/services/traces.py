@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import case, func, select, tuple_
 from sqlalchemy.orm import Session
 
+from annotrace.domain import semconv
 from annotrace.domain.access import Principal
 from annotrace.domain.cursors import decode_cursor, encode_cursor
 from annotrace.domain.span_tree import TreeNode, build_tree
@@ -111,7 +112,8 @@ def _summary(trace: Trace, project_id: str, root: RootSpan | None) -> TraceSumma
 
 
 def _milliseconds(start: datetime, end: datetime) -> float:
-    return (end - start).total_seconds() * 1000
+    # Whole microseconds first: float seconds * 1000 prints as 3379.7000000000003.
+    return ((end - start) // timedelta(microseconds=1)) / 1000
 
 
 def get_trace(
@@ -129,7 +131,8 @@ def get_trace(
         .where(Trace.trace_id == trace_id, Project.workspace_rowid == principal.workspace_rowid)
     )
     if project_id is not None:
-        query = query.where(Project.id == project_id)
+        project = get_project(session=session, principal=principal, project_id=project_id)
+        query = query.where(Trace.project_rowid == project.project_rowid)
     matches = session.execute(query.limit(MAX_AMBIGUOUS + 1)).all()
     if not matches:
         raise NotFound(f"trace {trace_id!r} not found")
@@ -204,6 +207,7 @@ def _valid_id(value: str, *, field: str) -> str:
 
 
 def _span_fields(span: Span, trace_id: str, project_id: str) -> dict[str, object]:
+    input_messages, output_messages = semconv.messages(span.attributes)
     return {
         "span_id": span.span_id,
         "trace_id": trace_id,
@@ -221,8 +225,8 @@ def _span_fields(span: Span, trace_id: str, project_id: str) -> dict[str, object
         "input_mime_type": span.input_mime_type,
         "output_value": span.output_value,
         "output_mime_type": span.output_mime_type,
-        "input_messages": span.input_messages,
-        "output_messages": span.output_messages,
+        "input_messages": [message.to_json() for message in input_messages] or None,
+        "output_messages": [message.to_json() for message in output_messages] or None,
         "model_name": span.model_name,
         "prompt_tokens": span.prompt_tokens,
         "completion_tokens": span.completion_tokens,

@@ -6,11 +6,13 @@ connection.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, Literal
 
+import orjson
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -47,9 +49,23 @@ def normalize_url(raw: str) -> URL:
     )
 
 
+def json_dumps(value: Any) -> str:
+    """JSON for JSON columns: orjson is several times faster than the standard library,
+    which matters at thousands of spans per second with several JSON columns each."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:  # integers beyond 64 bits, which orjson refuses
+        return json.dumps(value)
+
+
+# Both engines use the same JSON codec, so values read back identically everywhere.
+_JSON_CODEC: dict[str, Any] = {"json_serializer": json_dumps, "json_deserializer": orjson.loads}
+
+
 def _sqlite_engine(url: URL) -> Engine:
     engine = create_engine(
         url,
+        **_JSON_CODEC,
         # Waiting writers (another process, e.g. the CLI while the server runs) retry for
         # up to 30 s instead of failing at once with "database is locked".
         connect_args={"timeout": 30, "check_same_thread": False},
@@ -91,6 +107,7 @@ def _sqlite_engine(url: URL) -> Engine:
 def _postgresql_engine(url: URL) -> Engine:
     return create_engine(
         url,
+        **_JSON_CODEC,
         # A server restart or idle timeout must not surface as an error on the next request.
         pool_pre_ping=True,
         pool_size=10,

@@ -180,8 +180,6 @@ class Span(Base):
     input_mime_type: Mapped[str | None] = mapped_column(String(100))
     output_value: Mapped[str | None] = mapped_column(Text)
     output_mime_type: Mapped[str | None] = mapped_column(String(100))
-    input_messages: Mapped[list[dict[str, Any]] | None] = mapped_column(JsonType)
-    output_messages: Mapped[list[dict[str, Any]] | None] = mapped_column(JsonType)
     model_name: Mapped[str | None] = mapped_column(Text)
     prompt_tokens: Mapped[int | None] = mapped_column(BigInteger)
     completion_tokens: Mapped[int | None] = mapped_column(BigInteger)

@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from annotrace import errors
@@ -134,6 +135,18 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return error_response(request, exc.status_code, payload)
 
 
+async def _unstorable_value(request: Request, exc: Exception) -> Response:
+    # A safety net behind the validation at the edges: a value the database refuses
+    # (NUL in text, a number out of range) is the client's input, not a server fault.
+    logger.warning("database refused a value on %s %s: %s", request.method, request.url.path, exc)
+    payload = error_payload(
+        code="invalid_input",
+        message="a value in the request cannot be stored (text with NUL characters, "
+        "or a number out of range)",
+    )
+    return error_response(request, 422, payload)
+
+
 async def _unexpected_error(request: Request, exc: Exception) -> Response:
     logger.exception("unexpected error on %s %s", request.method, request.url.path)
     payload = error_payload(
@@ -146,4 +159,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(errors.AnnotraceError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(DataError, _unstorable_value)
     app.add_exception_handler(Exception, _unexpected_error)

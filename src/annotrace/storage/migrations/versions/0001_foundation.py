@@ -169,8 +169,6 @@ def upgrade() -> None:
         sa.Column("input_mime_type", sa.String(length=100), nullable=True),
         sa.Column("output_value", sa.Text(), nullable=True),
         sa.Column("output_mime_type", sa.String(length=100), nullable=True),
-        sa.Column("input_messages", JSON_TYPE, nullable=True),
-        sa.Column("output_messages", JSON_TYPE, nullable=True),
         sa.Column("model_name", sa.Text(), nullable=True),
         sa.Column("prompt_tokens", sa.BigInteger(), nullable=True),
         sa.Column("completion_tokens", sa.BigInteger(), nullable=True),

@@ -43,21 +43,71 @@ class TokenCounts(NamedTuple):
     total: int | None
 
 
+class TypedFields(NamedTuple):
+    """The fields of a span that annotrace reads out of its attributes."""
+
+    kind: SpanKind
+    input_value: str | None
+    input_mime_type: str | None
+    output_value: str | None
+    output_mime_type: str | None
+    model_name: str | None
+    prompt_tokens: int | None
+    completion_tokens: int | None
+    total_tokens: int | None
+
+
 class _Direction(NamedTuple):
     value_key: str
     mime_key: str
     messages_key: str
+    tool_key: str
     legacy_key: str
     # Used when a message has no role; the direction is the only hint left.
     default_role: str
 
 
 _INPUT = _Direction(
-    "input.value", "input.mime_type", "gen_ai.input.messages", "gen_ai.prompt", "user"
+    "input.value",
+    "input.mime_type",
+    "gen_ai.input.messages",
+    "gen_ai.tool.call.arguments",
+    "gen_ai.prompt",
+    "user",
 )
 _OUTPUT = _Direction(
-    "output.value", "output.mime_type", "gen_ai.output.messages", "gen_ai.completion", "assistant"
+    "output.value",
+    "output.mime_type",
+    "gen_ai.output.messages",
+    "gen_ai.tool.call.result",
+    "gen_ai.completion",
+    "assistant",
 )
+_MODEL_KEYS = (
+    "llm.model_name",
+    "embedding.model_name",
+    "reranker.model_name",
+    "gen_ai.response.model",
+    "gen_ai.request.model",
+)
+
+
+def typed_fields(attributes: Attributes) -> TypedFields:
+    """Everything annotrace reads from a span's attributes, in one call."""
+    input_value, input_mime_type = _value(attributes, _INPUT)
+    output_value, output_mime_type = _value(attributes, _OUTPUT)
+    tokens = token_counts(attributes)
+    return TypedFields(
+        kind=span_kind(attributes),
+        input_value=input_value,
+        input_mime_type=input_mime_type,
+        output_value=output_value,
+        output_mime_type=output_mime_type,
+        model_name=model_name(attributes),
+        prompt_tokens=tokens.prompt,
+        completion_tokens=tokens.completion,
+        total_tokens=tokens.total,
+    )
 
 
 def project_name(resource_attributes: Attributes, header_project: str | None) -> str:
@@ -94,16 +144,6 @@ def span_kind(attributes: Attributes) -> SpanKind:
     return SpanKind.AGENT if "agent" in operation else SpanKind.UNKNOWN
 
 
-def input_value(attributes: Attributes) -> tuple[str | None, str | None]:
-    """The span's input as text and its MIME type."""
-    return _value(attributes, _INPUT)
-
-
-def output_value(attributes: Attributes) -> tuple[str | None, str | None]:
-    """The span's output as text and its MIME type."""
-    return _value(attributes, _OUTPUT)
-
-
 def messages(attributes: Attributes) -> tuple[tuple[Message, ...], tuple[Message, ...]]:
     """Input and output chat messages, in OpenAI's chat shape."""
     flattened_input, flattened_output = _group_flattened_messages(attributes)
@@ -122,7 +162,7 @@ def messages(attributes: Attributes) -> tuple[tuple[Message, ...], tuple[Message
 
 def model_name(attributes: Attributes) -> str | None:
     """The model that answered, falling back to the one requested."""
-    for key in ("llm.model_name", "gen_ai.response.model", "gen_ai.request.model"):
+    for key in _MODEL_KEYS:
         value = attributes.get(key)
         if isinstance(value, str) and value:
             return value
@@ -150,6 +190,10 @@ def _value(attributes: Attributes, direction: _Direction) -> tuple[str | None, s
     genai_messages = attributes.get(direction.messages_key)
     if genai_messages is not None:
         return _as_text(genai_messages), "application/json"
+    # GenAI tool spans carry their arguments and result, as text or structured values.
+    tool_value = attributes.get(direction.tool_key)
+    if tool_value is not None:
+        return _as_text(tool_value), None if isinstance(tool_value, str) else "application/json"
     legacy = attributes.get(direction.legacy_key)
     if legacy is not None:
         return _as_text(legacy), None
