@@ -37,6 +37,9 @@ def create_app(settings: Settings, database: Database) -> FastAPI:
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        # annotrace receives traces: tracing itself into a global provider could feed
+        # its own spans back to itself.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     app.state.database = database

@@ -31,12 +31,13 @@ _bearer = HTTPBearer(
 )
 
 
-def get_database(request: Request) -> Database:
+# Async, so that FastAPI calls them in the event loop instead of a worker thread.
+async def get_database(request: Request) -> Database:
     database: Database = request.app.state.database
     return database
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 

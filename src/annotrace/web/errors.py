@@ -131,6 +131,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     message = exc.detail if isinstance(exc.detail, str) else "request failed"
     if exc.status_code == 404 and message == "Not Found":
         message = f"no such endpoint: {request.method} {request.url.path}"
+
     payload = error_payload(code=codes.get(exc.status_code, "http_error"), message=message)
     return error_response(request, exc.status_code, payload)
 

@@ -1,4 +1,9 @@
-"""A cap on request body size, enforced before the body is buffered."""
+"""A cap on request body size, enforced before the body is buffered.
+
+Starlette's RequestBodyLimitMiddleware (behind FastAPI's `max_body_size`) answers an
+oversized Content-Length with its own text/plain 413, replacing whatever the app sends;
+annotrace's clients get the JSON error shape, and OTLP exporters a google.rpc.Status.
+"""
 
 from __future__ import annotations
 
