@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Dialect, Table, bindparam
@@ -25,9 +26,10 @@ def dedupe(rows: Sequence[Mapping[str, Any]], unique_by: Sequence[str]) -> list[
 @dataclass(frozen=True, slots=True)
 class _Plan:
     sql: str
-    positional: bool
-    # (column, SQLAlchemy's bind processor for it), in the order the driver wants.
-    processors: tuple[tuple[str, Callable[[Any], Any] | None], ...]
+    # Pulls the parameters out of a row dict, in the order of the statement's placeholders.
+    values_of: Callable[[Mapping[str, Any]], tuple[Any, ...]]
+    # (position, SQLAlchemy's bind processor) of the columns whose values need converting.
+    conversions: tuple[tuple[int, Callable[[Any], Any]], ...]
     # Python-side column defaults (e.g. created_at) of columns the rows leave out.
     defaults: tuple[tuple[str, Any], ...]
 
@@ -62,14 +64,19 @@ def _plan(
         )
     else:
         statement = statement.on_conflict_do_nothing(index_elements=list(unique_by))
-    compiled = statement.compile(dialect=dialect)
-    # Positional paramstyles (SQLite's qmark) need the values in the compiled order.
-    order = tuple(compiled.positiontup) if compiled.positional and compiled.positiontup else None
-    processors = tuple(
-        (column, table.c[column].type.dialect_impl(dialect).bind_processor(dialect))
-        for column in (order or columns)
+    # Positional placeholders (psycopg takes %s as well as %(name)s), so that each row is
+    # handed over as a tuple built in C by itemgetter rather than a dict built in Python.
+    make_dialect: Callable[..., Dialect] = type(dialect)
+    positional = dialect if dialect.positional else make_dialect(paramstyle="format")
+    compiled = statement.compile(dialect=positional)
+    names = tuple(compiled.positiontup or ())
+    conversions = tuple(
+        (position, processor)
+        for position, name in enumerate(names)
+        if (processor := table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
     )
-    return _Plan(compiled.string, order is not None, processors, defaults)
+    values_of = itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))
+    return _Plan(compiled.string, values_of, conversions, defaults)
 
 
 def insert_on_conflict(
@@ -96,22 +103,10 @@ def insert_on_conflict(
     if plan.defaults:
         defaults = plan.default_values()
         rows = [{**row, **defaults} for row in rows]
-    processors = plan.processors
-    if not plan.positional:
-        parameters: list[Any] = [
-            {
-                column: row[column] if process is None else process(row[column])
-                for column, process in processors
-            }
-            for row in rows
-        ]
-    else:
-        # Positional drivers (SQLite) take tuples: build them directly, in driver order.
-        parameters = [
-            tuple(
-                row[column] if process is None else process(row[column])
-                for column, process in processors
-            )
-            for row in rows
-        ]
+    parameters = []
+    for row in rows:
+        values = list(plan.values_of(row))
+        for position, convert in plan.conversions:
+            values[position] = convert(values[position])
+        parameters.append(tuple(values))
     connection.exec_driver_sql(plan.sql, parameters)
