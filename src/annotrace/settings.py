@@ -32,6 +32,12 @@ class Settings(BaseSettings):
         ge=1024,
         description="Largest request body accepted, after decompression (bigger bodies get 413).",
     )
+    max_bulk_records: int = Field(
+        default=1_000,
+        ge=1,
+        description="Most records in one bulk annotation request, and most scores in one "
+        "POST /api/v1/scores (more get 413).",
+    )
     log_level: str = Field(default="info", description="Server log level.")
 
     def resolved_database_url(self) -> str:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from annotrace.domain.access import Principal
 from annotrace.domain.spans import IncomingSpan, Span, SpanKind, StatusCode
 from annotrace.services.projects import ensure_projects
+from annotrace.services.scores import store_embedded_evaluations
 from annotrace.storage import models
 from annotrace.storage.upsert import dedupe, insert_on_conflict
 
@@ -24,6 +25,9 @@ _CHUNK = 500
 class IngestResult:
     received: int
     projects: tuple[str, ...]
+    evaluations: int = 0
+    # Evaluations carried by the spans that could not be stored, in words.
+    evaluation_problems: tuple[str, ...] = ()
 
 
 def store_spans(
@@ -54,7 +58,20 @@ def store_spans(
         unique_by=("trace_rowid", "span_id"),
     )
     _refresh_trace_totals(session, sorted(set(trace_rowids.values())))
-    return IngestResult(received=len(spans), projects=tuple(sorted(project_rowids)))
+    evaluations = store_embedded_evaluations(
+        session=session,
+        principal=principal,
+        spans=[
+            (row["trace_rowid"], incoming.span)
+            for row, incoming in zip(span_rows, spans, strict=True)
+        ],
+    )
+    return IngestResult(
+        received=len(spans),
+        projects=tuple(sorted(project_rowids)),
+        evaluations=evaluations.stored,
+        evaluation_problems=tuple(evaluations.problems),
+    )
 
 
 def _upsert_traces(

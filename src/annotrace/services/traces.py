@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import case, func, select, tuple_
@@ -20,6 +21,20 @@ from annotrace.services.projects import get_project
 from annotrace.storage.models import Project, Span, Trace
 
 MAX_PAGE_SIZE = 500
+
+
+@dataclass(frozen=True, slots=True)
+class SpanRef:
+    """Where a span is, for writes that attach things to it."""
+
+    span_rowid: int
+    project_rowid: int
+    project_id: str
+    project_name: str
+    trace_id: str
+    span_id: str
+
+
 # How many of the matches an ambiguity error names.
 MAX_AMBIGUOUS = 5
 
@@ -171,26 +186,9 @@ def get_span(
     *, session: Session, principal: Principal, span_id: str, trace_id: str | None = None
 ) -> SpanRead:
     """One span of the workspace by its span id (and trace id, when the span id repeats)."""
-    span_id = _valid_id(span_id, field="span_id")
-    query = (
-        select(Span, Trace.trace_id, Project.id)
-        .join(Trace, Trace.trace_rowid == Span.trace_rowid)
-        .join(Project, Project.project_rowid == Span.project_rowid)
-        .where(Span.span_id == span_id, Project.workspace_rowid == principal.workspace_rowid)
-    )
-    if trace_id is not None:
-        query = query.where(Trace.trace_id == _valid_id(trace_id, field="trace_id"))
-    matches = session.execute(query.limit(MAX_AMBIGUOUS + 1)).all()
-    if not matches:
-        raise NotFound(f"span {span_id!r} not found")
-    if len(matches) > 1:
-        raise Conflict(
-            f"span id {span_id!r} names several spans (in traces "
-            + ", ".join(trace for _, trace, _ in matches[:MAX_AMBIGUOUS])
-            + "); add ?trace_id= to say which"
-        )
-    span, span_trace_id, span_project_id = matches[0]
-    return _span_read(span, span_trace_id, span_project_id)
+    ref = span_ref(session=session, principal=principal, span_id=span_id, trace_id=trace_id)
+    span = session.get_one(Span, ref.span_rowid)
+    return _span_read(span, ref.trace_id, ref.project_id)
 
 
 def _valid_id(value: str, *, field: str) -> str:
@@ -261,3 +259,72 @@ def _node(node: TreeNode[Span], trace_id: str, project_id: str) -> SpanNode:
             }
         )
     return built[id(node)]
+
+
+def find_spans(
+    *, session: Session, principal: Principal, span_ids: Iterable[str]
+) -> dict[str, list[SpanRef]]:
+    """The workspace's spans with these span ids, in one query; a span id may name spans
+    in several traces. Ids that are not span ids are left out."""
+    wanted = {span_id.lower() for span_id in span_ids if isinstance(span_id, str)}
+    wanted = {span_id for span_id in wanted if is_valid_span_id(span_id)}
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(
+            Span.span_rowid,
+            Span.project_rowid,
+            Project.id,
+            Project.name,
+            Trace.trace_id,
+            Span.span_id,
+        )
+        .join(Trace, Trace.trace_rowid == Span.trace_rowid)
+        .join(Project, Project.project_rowid == Span.project_rowid)
+        .where(Span.span_id.in_(wanted), Project.workspace_rowid == principal.workspace_rowid)
+    )
+    found: dict[str, list[SpanRef]] = {}
+    for row in rows:
+        found.setdefault(row.span_id, []).append(SpanRef(*row))
+    return found
+
+
+def span_ref(
+    *, session: Session, principal: Principal, span_id: str, trace_id: str | None = None
+) -> SpanRef:
+    """The one span of the workspace with this span id (and trace id, when it repeats)."""
+    span_id = _valid_id(span_id, field="span_id")
+    refs = find_spans(session=session, principal=principal, span_ids=[span_id]).get(span_id, [])
+    if trace_id is not None:
+        trace_id = _valid_id(trace_id, field="trace_id")
+        refs = [ref for ref in refs if ref.trace_id == trace_id]
+    if not refs:
+        raise NotFound(f"span {span_id!r} not found")
+    if len(refs) > 1:
+        raise Conflict(
+            f"span id {span_id!r} names several spans (in traces "
+            + ", ".join(ref.trace_id for ref in refs[:MAX_AMBIGUOUS])
+            + "); add ?trace_id= to say which"
+        )
+    return refs[0]
+
+
+def stored_spans(
+    *, session: Session, keys: Sequence[tuple[int, str]]
+) -> dict[tuple[int, str], SpanRef]:
+    """Spans by (trace rowid, span id), in one query (for spans just stored)."""
+    rows = session.execute(
+        select(
+            Span.span_rowid,
+            Span.project_rowid,
+            Project.id,
+            Project.name,
+            Trace.trace_id,
+            Span.span_id,
+            Span.trace_rowid,
+        )
+        .join(Trace, Trace.trace_rowid == Span.trace_rowid)
+        .join(Project, Project.project_rowid == Span.project_rowid)
+        .where(tuple_(Span.trace_rowid, Span.span_id).in_(list(keys)))
+    )
+    return {(row.trace_rowid, row.span_id): SpanRef(*row[:6]) for row in rows}

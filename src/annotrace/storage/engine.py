@@ -6,7 +6,6 @@ connection.
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,6 +17,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from annotrace.errors import InvalidInput
+from annotrace.storage.types import json_dumps
 
 DatabaseKind = Literal["sqlite", "postgresql"]
 
@@ -49,23 +49,13 @@ def normalize_url(raw: str) -> URL:
     )
 
 
-def json_dumps(value: Any) -> str:
-    """JSON for JSON columns: orjson is several times faster than the standard library,
-    which matters at thousands of spans per second with several JSON columns each."""
-    try:
-        return orjson.dumps(value).decode()
-    except TypeError:  # integers beyond 64 bits, which orjson refuses
-        return json.dumps(value)
-
-
-# Both engines use the same JSON codec, so values read back identically everywhere.
+# PostgreSQL's JSONB columns use the same codec as SQLite's (storage.types.SqliteJson).
 _JSON_CODEC: dict[str, Any] = {"json_serializer": json_dumps, "json_deserializer": orjson.loads}
 
 
 def _sqlite_engine(url: URL) -> Engine:
     engine = create_engine(
         url,
-        **_JSON_CODEC,
         # Waiting writers (another process, e.g. the CLI while the server runs) retry for
         # up to 30 s instead of failing at once with "database is locked".
         connect_args={"timeout": 30, "check_same_thread": False},

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -15,10 +16,12 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from annotrace.domain.ids import ID_LENGTH
+from annotrace.domain.labels import LabelType
 from annotrace.domain.spans import SpanKind, StatusCode
 from annotrace.storage.types import JsonType, UtcDateTime, utcnow
 
@@ -190,3 +193,146 @@ class Span(Base):
     resource_attributes: Mapped[dict[str, Any]]
     scope_name: Mapped[str | None] = mapped_column(Text)
     scope_version: Mapped[str | None] = mapped_column(Text)
+
+
+SOURCES = ("human", "api", "eval")
+MAX_ANNOTATOR_ID = 255
+
+
+class Label(Base):
+    """An annotation label of a project. Its current meaning is `version`; every change of
+    type or settings adds a LabelVersion, so values keep the meaning they were given under.
+    """
+
+    __tablename__ = "labels"
+    __table_args__ = (
+        # Names are unique ignoring case among the labels in use; an archived label's
+        # name can be taken again.
+        Index(
+            None,
+            "project_rowid",
+            "name_key",
+            unique=True,
+            sqlite_where=text("archived_at IS NULL"),
+            postgresql_where=text("archived_at IS NULL"),
+        ),
+        CheckConstraint(_in("type", tuple(LabelType)), name="type"),
+    )
+
+    label_rowid: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[str] = mapped_column(String(ID_LENGTH), unique=True)
+    project_rowid: Mapped[int] = mapped_column(
+        ForeignKey("projects.project_rowid", ondelete="CASCADE")
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    name_key: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    type: Mapped[str] = mapped_column(String(20))
+    settings: Mapped[dict[str, Any]]
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    archived_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class LabelVersion(Base):
+    __tablename__ = "label_versions"
+    __table_args__ = (
+        UniqueConstraint("label_rowid", "version"),
+        CheckConstraint(_in("type", tuple(LabelType)), name="type"),
+    )
+
+    label_version_rowid: Mapped[int] = mapped_column(Integer, primary_key=True)
+    label_rowid: Mapped[int] = mapped_column(ForeignKey("labels.label_rowid", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    type: Mapped[str] = mapped_column(String(20))
+    settings: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Annotation(Base):
+    """A value of one label (or of a free-form name) on one span, by one annotator.
+
+    `value` is the typed value (null for free-form annotations); `label`, `score` and
+    `reason` are the AgentMark view, kept as columns so that filters treat every type
+    alike.
+    """
+
+    __tablename__ = "annotations"
+    __table_args__ = (
+        # One annotation per (span, label, annotator): sending it again updates it.
+        Index(
+            "uq_annotations_span_label_annotator",
+            "span_rowid",
+            "label_rowid",
+            "annotator_id",
+            unique=True,
+            sqlite_where=text("label_rowid IS NOT NULL"),
+            postgresql_where=text("label_rowid IS NOT NULL"),
+        ),
+        # Free-form annotations (no label) are matched by name instead.
+        Index(
+            "uq_annotations_span_name_annotator",
+            "span_rowid",
+            "name_key",
+            "annotator_id",
+            unique=True,
+            sqlite_where=text("label_rowid IS NULL"),
+            postgresql_where=text("label_rowid IS NULL"),
+        ),
+        Index(None, "span_rowid"),
+        Index(None, "label_rowid"),
+        Index(None, "project_rowid", "name_key"),
+        CheckConstraint(_in("source", SOURCES), name="source"),
+    )
+
+    annotation_rowid: Mapped[int] = mapped_column(RowId, primary_key=True)
+    id: Mapped[str] = mapped_column(String(ID_LENGTH), unique=True)
+    span_rowid: Mapped[int] = mapped_column(
+        RowId, ForeignKey("spans.span_rowid", ondelete="CASCADE")
+    )
+    project_rowid: Mapped[int] = mapped_column(
+        ForeignKey("projects.project_rowid", ondelete="CASCADE")
+    )
+    label_rowid: Mapped[int | None] = mapped_column(
+        ForeignKey("labels.label_rowid", ondelete="CASCADE")
+    )
+    label_version: Mapped[int | None] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200))
+    name_key: Mapped[str] = mapped_column(String(200))
+    annotator_id: Mapped[str] = mapped_column(String(MAX_ANNOTATOR_ID))
+    source: Mapped[str] = mapped_column(String(10))
+    value: Mapped[Any | None] = mapped_column(JsonType)
+    label: Mapped[str | None] = mapped_column(Text)
+    score: Mapped[float | None] = mapped_column(Float)
+    reason: Mapped[str | None] = mapped_column(Text)
+    run_id: Mapped[str | None] = mapped_column(String(200))
+    user_rowid: Mapped[int | None] = mapped_column(
+        ForeignKey("users.user_rowid", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Note(Base):
+    """Free text on a span. The same text from the same annotator is stored once."""
+
+    __tablename__ = "notes"
+    __table_args__ = (UniqueConstraint("span_rowid", "annotator_id", "text_hash"),)
+
+    note_rowid: Mapped[int] = mapped_column(RowId, primary_key=True)
+    id: Mapped[str] = mapped_column(String(ID_LENGTH), unique=True)
+    span_rowid: Mapped[int] = mapped_column(
+        RowId, ForeignKey("spans.span_rowid", ondelete="CASCADE")
+    )
+    project_rowid: Mapped[int] = mapped_column(
+        ForeignKey("projects.project_rowid", ondelete="CASCADE")
+    )
+    annotator_id: Mapped[str] = mapped_column(String(MAX_ANNOTATOR_ID))
+    text: Mapped[str] = mapped_column(Text)
+    # SHA-256 of the text: the uniqueness key, since the text itself may be long.
+    text_hash: Mapped[str] = mapped_column(String(64))
+    user_rowid: Mapped[int | None] = mapped_column(
+        ForeignKey("users.user_rowid", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

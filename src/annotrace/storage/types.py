@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Dialect, TypeDecorator
+import orjson
+from sqlalchemy import JSON, DateTime, Dialect, Text, TypeDecorator
 from sqlalchemy.dialects.postgresql import JSONB
 
 
@@ -33,13 +35,36 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def json_dumps(value: Any) -> str:
+    """JSON for JSON columns: orjson is several times faster than the standard library,
+    which matters at thousands of spans per second with several JSON columns each."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:  # integers beyond 64 bits, which orjson refuses
+        return json.dumps(value)
+
+
+class SqliteJson(TypeDecorator[Any]):
+    """JSON stored as TEXT on SQLite.
+
+    A column declared JSON gets SQLite's NUMERIC affinity, which turns a stored scalar
+    such as "4.5" or "3.0" into a number (and 3.0 into the integer 3); TEXT keeps every
+    JSON document exactly as written. SQLite's json functions read TEXT all the same.
+    """
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        return None if value is None else json_dumps(value)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> Any:
+        return None if value is None else orjson.loads(value)
+
+
 # JSONB on PostgreSQL: stored parsed, so attribute filters can use GIN indexes later.
-JsonType = JSON().with_variant(JSONB(), "postgresql")
+JsonType = JSON().with_variant(JSONB(), "postgresql").with_variant(SqliteJson(), "sqlite")
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-def json_default() -> dict[str, Any]:
-    return {}

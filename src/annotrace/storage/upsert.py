@@ -1,4 +1,9 @@
-"""Idempotent, set-based writes: one INSERT … ON CONFLICT statement per table per batch."""
+"""Set-based writes: one statement per table per batch, compiled once, sent with executemany.
+
+Rows go to the driver's executemany with SQLAlchemy's own bind processors applied: the
+same values SQLAlchemy would send, without its per-row bookkeeping, which cost as much as
+the insert itself. Every row of a batch must have the same keys.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +11,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from operator import itemgetter
-from typing import Any
+from typing import Any, Literal
 
-from sqlalchemy import Dialect, Table, bindparam
+from sqlalchemy import ClauseElement, Dialect, Table, bindparam, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.compiler import SQLCompiler
+
+Conflict = Literal["error", "ignore", "update"]
 
 
 def dedupe(rows: Sequence[Mapping[str, Any]], unique_by: Sequence[str]) -> list[Mapping[str, Any]]:
@@ -40,43 +48,87 @@ class _Plan:
             for column, default in self.defaults
         }
 
+    def execute(self, session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
+        if self.defaults:
+            defaults = self.default_values()
+            rows = [{**row, **defaults} for row in rows]
+        parameters = []
+        for row in rows:
+            values = list(self.values_of(row))
+            for position, convert in self.conversions:
+                values[position] = convert(values[position])
+            parameters.append(tuple(values))
+        session.connection().exec_driver_sql(self.sql, parameters)
 
-@lru_cache(maxsize=64)
-def _plan(
+
+def _compile(dialect: Dialect, table: Table, statement: ClauseElement, defaults: Any) -> _Plan:
+    # Positional placeholders (psycopg takes %s as well as %(name)s), so that each row is
+    # handed over as a tuple built in C by itemgetter rather than a dict built in Python.
+    make_dialect: Callable[..., Dialect] = type(dialect)
+    positional = dialect if dialect.positional else make_dialect(paramstyle="format")
+    compiled = statement.compile(dialect=positional)
+    assert isinstance(compiled, SQLCompiler)
+    names = tuple(compiled.positiontup or ())
+    # Bind names are the column names, or "key_<column>" for an update's WHERE clause.
+    columns = [name.removeprefix("key_") for name in names]
+    conversions = tuple(
+        (position, processor)
+        for position, column in enumerate(columns)
+        if (processor := table.c[column].type.dialect_impl(dialect).bind_processor(dialect))
+    )
+    values_of = itemgetter(*columns) if len(columns) > 1 else (lambda row: (row[columns[0]],))
+    return _Plan(compiled.string, values_of, conversions, defaults)
+
+
+@lru_cache(maxsize=128)
+def _insert_plan(
     dialect: Dialect,
     table: Table,
     columns: tuple[str, ...],
+    conflict: Conflict,
     unique_by: tuple[str, ...],
-    update: tuple[str, ...],
+    update_columns: tuple[str, ...],
 ) -> _Plan:
-    module = postgresql if dialect.name == "postgresql" else sqlite
     defaults = tuple(
         (column.name, column.default)
         for column in table.columns
         if column.default is not None and column.name not in columns
     )
     columns = columns + tuple(name for name, _ in defaults)
+    module = postgresql if dialect.name == "postgresql" else sqlite
     statement = module.insert(table).values({column: bindparam(column) for column in columns})
-    if update:
+    if conflict == "update":
         statement = statement.on_conflict_do_update(
             index_elements=list(unique_by),
-            set_={column: statement.excluded[column] for column in update},
+            set_={column: statement.excluded[column] for column in update_columns},
         )
-    else:
-        statement = statement.on_conflict_do_nothing(index_elements=list(unique_by))
-    # Positional placeholders (psycopg takes %s as well as %(name)s), so that each row is
-    # handed over as a tuple built in C by itemgetter rather than a dict built in Python.
-    make_dialect: Callable[..., Dialect] = type(dialect)
-    positional = dialect if dialect.positional else make_dialect(paramstyle="format")
-    compiled = statement.compile(dialect=positional)
-    names = tuple(compiled.positiontup or ())
-    conversions = tuple(
-        (position, processor)
-        for position, name in enumerate(names)
-        if (processor := table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
+    elif conflict == "ignore":
+        statement = statement.on_conflict_do_nothing(index_elements=list(unique_by) or None)
+    return _compile(dialect, table, statement, defaults)
+
+
+def insert_rows(
+    session: Session,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    on_conflict: Conflict = "error",
+    unique_by: Sequence[str] = (),
+    update_columns: Sequence[str] = (),
+) -> None:
+    """Insert rows. Where a row with the same `unique_by` key exists: fail ("error"),
+    leave it ("ignore"), or overwrite its `update_columns` ("update")."""
+    if not rows:
+        return
+    plan = _insert_plan(
+        session.connection().dialect,
+        table,
+        tuple(rows[0]),
+        on_conflict,
+        tuple(unique_by),
+        tuple(update_columns),
     )
-    values_of = itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))
-    return _Plan(compiled.string, values_of, conversions, defaults)
+    plan.execute(session, rows)
 
 
 def insert_on_conflict(
@@ -87,26 +139,35 @@ def insert_on_conflict(
     unique_by: Sequence[str],
     update: Sequence[str] = (),
 ) -> None:
-    """Insert `rows`; where a row with the same `unique_by` exists, update `update` columns.
+    """Insert rows, leaving (or, with `update`, overwriting) those whose key exists.
 
-    With no `update` columns, existing rows are left as they are (ON CONFLICT DO NOTHING).
-    Every row must have the same keys; rows should be deduplicated first (`dedupe`).
-
-    The statement is compiled once and the rows go to the driver's executemany with
-    SQLAlchemy's own type processors applied: the same values SQLAlchemy would send,
-    without its per-row bookkeeping, which cost as much as the insert itself.
+    Rows should be deduplicated first (`dedupe`).
     """
+    insert_rows(
+        session,
+        table,
+        rows,
+        on_conflict="update" if update else "ignore",
+        unique_by=unique_by,
+        update_columns=update,
+    )
+
+
+@lru_cache(maxsize=128)
+def _update_plan(dialect: Dialect, table: Table, columns: tuple[str, ...], key: str) -> _Plan:
+    statement = (
+        update(table)
+        .where(table.c[key] == bindparam(f"key_{key}"))
+        .values({column: bindparam(column) for column in columns if column != key})
+    )
+    return _compile(dialect, table, statement, ())
+
+
+def update_rows(
+    session: Session, table: Table, rows: Sequence[Mapping[str, Any]], *, key: str
+) -> None:
+    """Update each row's other columns in the table row whose `key` column matches."""
     if not rows:
         return
-    connection = session.connection()
-    plan = _plan(connection.dialect, table, tuple(rows[0]), tuple(unique_by), tuple(update))
-    if plan.defaults:
-        defaults = plan.default_values()
-        rows = [{**row, **defaults} for row in rows]
-    parameters = []
-    for row in rows:
-        values = list(plan.values_of(row))
-        for position, convert in plan.conversions:
-            values[position] = convert(values[position])
-        parameters.append(tuple(values))
-    connection.exec_driver_sql(plan.sql, parameters)
+    plan = _update_plan(session.connection().dialect, table, tuple(rows[0]), key)
+    plan.execute(session, rows)

@@ -11,7 +11,9 @@ from annotrace import __version__
 from annotrace.settings import Settings
 from annotrace.storage.engine import Database
 from annotrace.web import health, otlp
-from annotrace.web.api import projects, traces
+from annotrace.web.api import annotations as annotation_routes
+from annotrace.web.api import labels, projects, scores, traces
+from annotrace.web.compat import tracer
 from annotrace.web.errors import install_error_handlers
 from annotrace.web.limits import BodySizeLimit
 
@@ -47,6 +49,7 @@ def create_app(settings: Settings, database: Database) -> FastAPI:
     app.add_middleware(BodySizeLimit, limit=settings.max_request_bytes)
     app.include_router(health.router)
     app.include_router(otlp.router)
-    for module in (projects, traces):
+    for module in (projects, traces, labels, annotation_routes, scores):
         app.include_router(module.router, prefix="/api/v1")
+    app.include_router(tracer.router)
     return app

@@ -22,6 +22,7 @@ from annotrace.otlp.responses import MEDIA_TYPES, status_body
 logger = logging.getLogger("annotrace.web")
 
 OTLP_TRACES_PATH = "/v1/traces"
+COMPAT_PREFIX = "/tracer/"
 
 _STATUS: list[tuple[type[errors.AnnotraceError], int]] = [
     (errors.PayloadTooLarge, 413),
@@ -83,6 +84,9 @@ def error_response(request: Request, status: int, payload: dict[str, Any]) -> Re
             media_type=MEDIA_TYPES[kind],
             headers=headers,
         )
+    if request.url.path.startswith(COMPAT_PREFIX):
+        # The reference product's envelope says whether the request was processed.
+        payload = {"status": False, **payload}
     return JSONResponse(payload, status_code=status, headers=headers)
 
 
@@ -107,6 +111,17 @@ def _location(loc: tuple[int | str, ...]) -> str:
 
 async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
+    for problem in exc.errors():
+        if problem.get("type") == "json_invalid":
+            # Not JSON at all is a malformed request (400), not an invalid value (422).
+            detail = problem.get("ctx", {}).get("error", "")
+            payload = error_payload(
+                code="invalid_input",
+                message=f"request body is not valid JSON: {detail}".rstrip(": "),
+                field="body",
+                expected="a JSON document",
+            )
+            return error_response(request, 400, payload)
     problems = [
         (_location(tuple(problem.get("loc", ()))), str(problem.get("msg", "invalid value")))
         for problem in exc.errors()

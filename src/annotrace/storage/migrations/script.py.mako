@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 ${imports if imports else ""}
-from annotrace.storage.types import UtcDateTime  # noqa: F401
+from annotrace.storage.types import UtcDateTime  # noqa: F401 (used by generated migrations)
 
 revision = ${repr(up_revision)}
 down_revision = ${repr(down_revision)}

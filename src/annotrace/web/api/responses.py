@@ -10,6 +10,7 @@ from annotrace.schemas.common import ErrorResponse
 def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     descriptions = {
         401: "Missing or wrong API keys.",
+        403: "The caller's role does not allow this.",
         404: "No such object in the caller's workspace.",
         409: "The request contradicts stored state, or an id is ambiguous.",
         413: "Request body over the size limit.",

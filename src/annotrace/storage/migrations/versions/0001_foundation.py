@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
 
-from annotrace.storage.types import UtcDateTime
+from annotrace.storage.types import JsonType, UtcDateTime
 
 revision = "0001"
 down_revision = None
 branch_labels = None
 depends_on = None
 
-JSON_TYPE = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+JSON_TYPE = JsonType
 # SQLite's rowid alias must be spelled INTEGER; PostgreSQL gets 64-bit keys.
 ROWID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 

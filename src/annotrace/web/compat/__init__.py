@@ -1,0 +1,1 @@
+"""The API compatible with the reference product's `/tracer/` endpoints."""
