@@ -76,10 +76,17 @@ async def export_traces(
             body, content_type=kind, header_project=request.headers.get("x-project")
         )
         with database.write() as session:
-            store_spans(session=session, principal=principal, spans=decoded.spans)
+            stored = store_spans(session=session, principal=principal, spans=decoded.spans)
+        # OTLP lets a reply carry warnings in error_message with nothing rejected.
+        warnings = [decoded.rejection_message] if decoded.rejection_message else []
+        if stored.evaluation_problems:
+            warnings.append(
+                f"{len(stored.evaluation_problems)} evaluations not stored: "
+                + "; ".join(stored.evaluation_problems[:5])
+            )
         return export_response(
             rejected_spans=decoded.rejected_count,
-            error_message=decoded.rejection_message,
+            error_message=" | ".join(warnings),
             content_type=kind,
         )
 
