@@ -8,7 +8,7 @@ import typer
 from typer.core import TyperGroup
 
 from annotrace import __version__
-from annotrace.cli import db, demo, keys, serve, users
+from annotrace.cli import db, demo, keys, labels, serve, users
 from annotrace.errors import AnnotraceError
 
 
@@ -36,6 +36,7 @@ app.command("serve")(serve.serve)
 app.add_typer(db.app, name="db")
 app.add_typer(keys.app, name="keys")
 app.add_typer(users.app, name="users")
+app.add_typer(labels.app, name="labels")
 app.add_typer(demo.app, name="demo")
 
 

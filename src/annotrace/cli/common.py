@@ -14,7 +14,8 @@ from annotrace.settings import Settings, load_settings
 from annotrace.storage import migrate
 from annotrace.storage.engine import Database
 
-console = Console()
+# soft_wrap: long lines (keys, URLs) stay whole when the output is not a terminal.
+console = Console(soft_wrap=True)
 
 DatabaseUrlOption = Annotated[
     str | None,

@@ -6,7 +6,8 @@ import typer
 from rich.progress import Progress
 
 from annotrace.cli.common import DatabaseUrlOption, console, database_from
-from annotrace.services.demo import DemoAccess, demo_spans, ensure_demo_access
+from annotrace.domain.demo_annotations import REVIEWERS
+from annotrace.services.demo import DemoAccess, annotate_demo, demo_spans, ensure_demo_access
 from annotrace.services.ingest import store_spans
 from annotrace.storage.engine import Database
 from annotrace.storage.types import utcnow
@@ -28,13 +29,19 @@ def load_demo(database: Database) -> DemoAccess:
             with database.write() as session:
                 store_spans(session=session, principal=principal, spans=batch)
             progress.advance(task, len(batch))
-    console.print(f"Demo workspace ready: {len(spans):,} spans.", highlight=False)
+    with database.write() as session:
+        annotations = annotate_demo(session=session, principal=principal, spans=spans)
+    console.print(
+        f"Demo workspace ready: {len(spans):,} spans, {annotations:,} annotations and eval scores.",
+        highlight=False,
+    )
     return access
 
 
 def print_access(access: DemoAccess, base_url: str) -> None:
     console.print(
-        f"""Demo user: {access.email} / {access.password}
+        f"""Demo users: {access.email} (admin), {", ".join(REVIEWERS)} (annotators);
+password {access.password}
 API documentation: {base_url}/docs
 API keys of the demo workspace (published, for trying things out only):
   X-Api-Key:    {access.api_key}

@@ -42,6 +42,8 @@ MIN_OPTIONS = 2
 MAX_OPTION_LENGTH = 200
 MAX_STARS = 10
 DEFAULT_STARS = 5
+# More steps than this is no step at all (and overflows the step check).
+MAX_STEPS = 10**9
 # Floating-point slack when checking that a number lies on a step.
 _STEP_TOLERANCE = 1e-9
 
@@ -183,6 +185,13 @@ def _numeric_settings(raw: dict[str, Any]) -> dict[str, Any]:
             f"settings.step_size must be a number greater than 0, not {step!r}",
             field="settings.step_size",
             expected="a positive number",
+        )
+    if step is not None and (high - low) / step > MAX_STEPS:
+        raise InvalidInput(
+            f"settings.step_size {step} makes more than {MAX_STEPS:,} steps from {low} to "
+            f"{high}; leave it out to allow any number in the range",
+            field="settings.step_size",
+            expected=f"at least {(high - low) / MAX_STEPS:g}",
         )
     display = raw.get("display_type", "slider")
     if display not in ("slider", "button"):
@@ -398,6 +407,8 @@ def _describe(value: JsonValue) -> str:
         return "null"
     if isinstance(value, bool):
         return "a boolean"
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN or infinity"
     if isinstance(value, int | float):
         return "a number"
     if isinstance(value, str):
@@ -470,7 +481,13 @@ _THUMB_WORDS = {
 
 def _thumb(spec: LabelSpec, label: str | list[str] | None, score: float | None) -> bool:
     if isinstance(label, str) and label.strip().lower() in _THUMB_WORDS:
-        return _THUMB_WORDS[label.strip().lower()]
+        thumb = _THUMB_WORDS[label.strip().lower()]
+        if score is not None and score != int(thumb):
+            raise ValueProblem(
+                f"label {spec.name!r}: Label {label!r} and Score {score} disagree "
+                "(thumbs up is 1, thumbs down 0)"
+            )
+        return thumb
     if label is None and score in (0, 1):
         return bool(score)
     raise ValueProblem(

@@ -13,7 +13,7 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, and_, or_, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from annotrace.domain.ids import new_id
@@ -165,15 +165,15 @@ def write_annotations(
 
 def _existing(session: Session, drafts: Sequence[AnnotationDraft]) -> dict[Hashable, _Stored]:
     """Stored annotations with the drafts' keys, in one query."""
-    spans = {draft.span_rowid for draft in drafts}
-    labels = {draft.label_rowid for draft in drafts if draft.label_rowid is not None}
-    names = {draft.name.casefold() for draft in drafts if draft.label_rowid is None}
-    keyed: list[ColumnElement[bool]] = []
-    if labels:
-        keyed.append(Annotation.label_rowid.in_(labels))
-    if names:
-        keyed.append(and_(Annotation.label_rowid.is_(None), Annotation.name_key.in_(names)))
-    rows = session.scalars(select(Annotation).where(Annotation.span_rowid.in_(spans), or_(*keyed)))
+    # By span only, filtering the keys here: a span has few annotations, and a label
+    # condition tempts PostgreSQL (before it has statistics) into scanning every
+    # annotation of the label.
+    # Plain rows, not ORM objects: writes below bypass the ORM, and objects in the
+    # session's identity map would go stale.
+    table = Annotation.__table__
+    rows = session.execute(
+        select(table).where(table.c.span_rowid.in_({draft.span_rowid for draft in drafts}))
+    )
     wanted = {draft.key for draft in drafts}
     state: dict[Hashable, _Stored] = {}
     for row in rows:
@@ -184,7 +184,7 @@ def _existing(session: Session, drafts: Sequence[AnnotationDraft]) -> dict[Hasha
             label_version=row.label_version,
             name=row.name,
             annotator_id=row.annotator_id,
-            source=row.source,  # type: ignore[arg-type]
+            source=row.source,
             value=row.value,
             label=row.label,
             score=row.score,
@@ -212,6 +212,10 @@ def _row(draft: AnnotationDraft) -> dict[str, Any]:
 
 
 def _save(session: Session, changed: list[_Stored]) -> None:
+    """Insert the new rows and update the changed ones, one statement each.
+
+    The statements go past the ORM: an Annotation object the caller loaded earlier in
+    the session is expired, so reading it again sees the new values."""
     now = utcnow()
     table = Annotation.__table__
     inserts = [
@@ -236,6 +240,10 @@ def _save(session: Session, changed: list[_Stored]) -> None:
     ]
     insert_rows(session, table, inserts)  # type: ignore[arg-type]
     update_rows(session, table, updates, key="annotation_rowid")  # type: ignore[arg-type]
+    updated = {row["annotation_rowid"] for row in updates}
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, Annotation) and obj.annotation_rowid in updated:
+            session.expire(obj)
 
 
 # --- notes ------------------------------------------------------------------------------

@@ -97,8 +97,10 @@ def list_labels(
     principal: Principal,
     project_id: str | None = None,
     include_archived: bool = False,
+    oldest_first: bool = False,
 ) -> list[LabelRead]:
-    """The labels of one project, or of every project of the workspace, by name."""
+    """The labels of one project, or of every project of the workspace: by project and
+    name, or (`oldest_first`) in the order they were created."""
     query = (
         select(Label, Project)
         .join(Project, Project.project_rowid == Label.project_rowid)
@@ -109,7 +111,10 @@ def list_labels(
         query = query.where(Label.project_rowid == project.project_rowid)
     if not include_archived:
         query = query.where(Label.archived_at.is_(None))
-    rows = session.execute(query.order_by(Project.name, Label.name_key)).all()
+    order = (
+        (Label.created_at, Label.label_rowid) if oldest_first else (Project.name, Label.name_key)
+    )
+    rows = session.execute(query.order_by(*order)).all()
     counts = _annotation_counts(session, [label.label_rowid for label, _ in rows])
     return [_read(label, project, counts.get(label.label_rowid, 0)) for label, project in rows]
 

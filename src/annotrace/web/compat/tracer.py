@@ -32,7 +32,10 @@ def get_annotation_labels(
     ] = None,
 ) -> LabelsResponse:
     with database.read() as session:
-        found = labels.list_labels(session=session, principal=principal, project_id=project_id)
+        # Oldest first, as the reference product lists them ("the first label").
+        found = labels.list_labels(
+            session=session, principal=principal, project_id=project_id, oldest_first=True
+        )
     return LabelsResponse(status=True, result=[labels.compat_label(label) for label in found])
 
 
