@@ -24,7 +24,6 @@ raw rate against the target of at least 1/10.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import shutil
 import sqlite3
@@ -46,7 +45,13 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH.parent / "src"))
 sys.path.insert(0, str(BENCH))
 
-from ingest import cpu_seconds, peak_memory_mib, postgres_database, start_server  # noqa: E402
+from ingest import (  # noqa: E402
+    add_common_options,
+    cpu_seconds,
+    peak_memory_mib,
+    postgres_database,
+    start_server,
+)
 
 from annotrace.domain.access import Principal  # noqa: E402
 from annotrace.domain.ids import new_id  # noqa: E402
@@ -434,15 +439,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=20, help="bulk requests per phase")
     parser.add_argument("--records", type=int, default=500, help="records (spans) per request")
-    parser.add_argument("--repeat", type=int, default=3, help="fresh runs per database")
-    parser.add_argument("--databases", default="sqlite,postgresql")
-    parser.add_argument(
-        "--postgres-url",
-        default=os.environ.get(
-            "ANNOTRACE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-        ),
-    )
-    parser.add_argument("--port", type=int, default=6198)
+    add_common_options(parser, port=6198)
     args = parser.parse_args()
 
     spans = make_spans(args.requests * args.records)

@@ -214,12 +214,8 @@ def postgres_database(admin_url: str) -> tuple[str, object]:
     return make_url(admin_url).set(database=name).render_as_string(hide_password=False), admin
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--spans", type=int, default=20_000)
-    parser.add_argument("--trace-size", type=int, default=10)
-    parser.add_argument("--span-bytes", type=int, default=1500)
-    parser.add_argument("--exporters", type=int, default=2, help="concurrent exporters")
+def add_common_options(parser: argparse.ArgumentParser, *, port: int) -> None:
+    """Options every benchmark takes: runs, databases, PostgreSQL server, port."""
     parser.add_argument("--repeat", type=int, default=3, help="fresh runs per database")
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument(
@@ -228,7 +224,16 @@ def main() -> None:
             "ANNOTRACE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
         ),
     )
-    parser.add_argument("--port", type=int, default=6199)
+    parser.add_argument("--port", type=int, default=port)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--spans", type=int, default=20_000)
+    parser.add_argument("--trace-size", type=int, default=10)
+    parser.add_argument("--span-bytes", type=int, default=1500)
+    parser.add_argument("--exporters", type=int, default=2, help="concurrent exporters")
+    add_common_options(parser, port=6199)
     args = parser.parse_args()
 
     spans = generate(args.spans, args.trace_size, args.span_bytes)

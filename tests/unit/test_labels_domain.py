@@ -11,7 +11,6 @@ import pytest
 
 from annotrace.domain.labels import (
     MAX_DESCRIPTION,
-    MAX_LABEL_NAME,
     MAX_TEXT_LENGTH,
     VALUE_KEYS,
     LabelSpec,
@@ -25,6 +24,7 @@ from annotrace.domain.labels import (
     value_from_agentmark,
     value_from_bulk,
 )
+from annotrace.domain.names import MAX_NAME_LENGTH
 from annotrace.errors import InvalidInput
 
 TEXT, NUMERIC, CATEGORICAL = LabelType.TEXT, LabelType.NUMERIC, LabelType.CATEGORICAL
@@ -65,8 +65,8 @@ def test_an_unknown_type_names_the_field_and_the_five_types(raw: Any) -> None:
 
 def test_names_are_stripped_and_limited() -> None:
     assert validate_label_name("  tone ") == "tone"
-    assert validate_label_name("x" * MAX_LABEL_NAME) == "x" * MAX_LABEL_NAME
-    for bad in ("", "   ", None, 5, "x" * (MAX_LABEL_NAME + 1)):
+    assert validate_label_name("x" * MAX_NAME_LENGTH) == "x" * MAX_NAME_LENGTH
+    for bad in ("", "   ", None, 5, "x" * (MAX_NAME_LENGTH + 1)):
         with pytest.raises(InvalidInput) as raised:
             validate_label_name(bad)
         assert raised.value.field == "name"

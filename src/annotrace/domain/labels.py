@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from annotrace.domain.names import validate_name
 from annotrace.errors import InvalidInput
 
 JsonValue = Any
@@ -34,7 +35,6 @@ VALUE_KEYS: dict[LabelType, str] = {
 }
 ALL_VALUE_KEYS = ("value", "value_float", "value_str_list", "value_bool")
 
-MAX_LABEL_NAME = 200
 MAX_DESCRIPTION = 5_000
 MAX_TEXT_LENGTH = 100_000
 MAX_OPTIONS = 100
@@ -65,16 +65,9 @@ def parse_label_type(raw: Any, *, field: str = "type") -> LabelType:
 
 
 def validate_label_name(raw: Any, *, field: str = "name") -> str:
-    if not isinstance(raw, str) or not raw.strip():
+    if not isinstance(raw, str):
         raise InvalidInput(f"{field} must be a non-empty string", field=field, expected="a name")
-    name = raw.strip()
-    if len(name) > MAX_LABEL_NAME:
-        raise InvalidInput(
-            f"{field} is {len(name)} characters long; the limit is {MAX_LABEL_NAME}",
-            field=field,
-            expected=f"at most {MAX_LABEL_NAME} characters",
-        )
-    return name
+    return validate_name(raw, field=field)
 
 
 def validate_description(raw: Any, *, field: str = "description") -> str:

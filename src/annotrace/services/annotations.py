@@ -323,23 +323,3 @@ def write_notes(
     if not dry_run:
         insert_rows(session, Note.__table__, inserts)  # type: ignore[arg-type]
     return outcomes
-
-
-@dataclass(slots=True)
-class Tally:
-    """Counts of what a batch did."""
-
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    errors: int = 0
-
-    def add(self, outcome: Outcome) -> None:
-        if outcome.status == "created":
-            self.created += 1
-        elif outcome.status == "updated":
-            self.updated += 1
-        elif outcome.status == "unchanged":
-            self.unchanged += 1
-        else:
-            self.errors += 1

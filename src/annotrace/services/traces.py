@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, select, tuple_
+from sqlalchemy import Select, case, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from annotrace.domain import semconv
@@ -271,6 +271,19 @@ def find_spans(
     if not wanted:
         return {}
     rows = session.execute(
+        _span_refs().where(
+            Span.span_id.in_(wanted), Project.workspace_rowid == principal.workspace_rowid
+        )
+    )
+    found: dict[str, list[SpanRef]] = {}
+    for row in rows:
+        found.setdefault(row.span_id, []).append(SpanRef(*row[:6]))
+    return found
+
+
+def _span_refs() -> Select[int, int, str, str, str, str, int]:
+    """What a SpanRef is made of (in its field order), plus the trace rowid."""
+    return (
         select(
             Span.span_rowid,
             Span.project_rowid,
@@ -278,15 +291,11 @@ def find_spans(
             Project.name,
             Trace.trace_id,
             Span.span_id,
+            Span.trace_rowid,
         )
         .join(Trace, Trace.trace_rowid == Span.trace_rowid)
         .join(Project, Project.project_rowid == Span.project_rowid)
-        .where(Span.span_id.in_(wanted), Project.workspace_rowid == principal.workspace_rowid)
     )
-    found: dict[str, list[SpanRef]] = {}
-    for row in rows:
-        found.setdefault(row.span_id, []).append(SpanRef(*row))
-    return found
 
 
 def span_ref(
@@ -314,17 +323,6 @@ def stored_spans(
 ) -> dict[tuple[int, str], SpanRef]:
     """Spans by (trace rowid, span id), in one query (for spans just stored)."""
     rows = session.execute(
-        select(
-            Span.span_rowid,
-            Span.project_rowid,
-            Project.id,
-            Project.name,
-            Trace.trace_id,
-            Span.span_id,
-            Span.trace_rowid,
-        )
-        .join(Trace, Trace.trace_rowid == Span.trace_rowid)
-        .join(Project, Project.project_rowid == Span.project_rowid)
-        .where(tuple_(Span.trace_rowid, Span.span_id).in_(list(keys)))
+        _span_refs().where(tuple_(Span.trace_rowid, Span.span_id).in_(list(keys)))
     )
     return {(row.trace_rowid, row.span_id): SpanRef(*row[:6]) for row in rows}

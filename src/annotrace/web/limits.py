@@ -14,6 +14,17 @@ from annotrace.errors import PayloadTooLarge
 from annotrace.web.errors import error_payload, error_response
 
 
+def check_batch_size(count: int, limit: int, *, field: str, noun: str) -> None:
+    """Refuse a batch of more than `limit` items (setting ANNOTRACE_MAX_BULK_RECORDS)."""
+    if count > limit:
+        raise PayloadTooLarge(
+            f"{count:,} {noun} in one request; the limit is {limit:,} "
+            "(setting ANNOTRACE_MAX_BULK_RECORDS)",
+            field=field,
+            expected=f"at most {limit:,} {noun} per request",
+        )
+
+
 def too_large(limit: int) -> PayloadTooLarge:
     return PayloadTooLarge(
         f"request body is larger than the limit of {limit:,} bytes",

@@ -7,7 +7,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from annotrace.errors import PayloadTooLarge
 from annotrace.schemas.compat import (
     BulkAnnotationRequest,
     BulkAnnotationResponse,
@@ -19,6 +18,7 @@ from annotrace.services import labels
 from annotrace.services.bulk import bulk_annotate
 from annotrace.web.api.responses import errors
 from annotrace.web.deps import DatabaseDep, PrincipalDep, SettingsDep
+from annotrace.web.limits import check_batch_size
 
 router = APIRouter(prefix="/tracer", tags=["compatible API"])
 
@@ -49,13 +49,7 @@ def bulk_annotation(
         Query(description="Judge the whole request and answer what it would do; store nothing."),
     ] = False,
 ) -> BulkAnnotationResponse:
-    if len(data.records) > settings.max_bulk_records:
-        raise PayloadTooLarge(
-            f"{len(data.records):,} records in one request; the limit is "
-            f"{settings.max_bulk_records:,} (setting ANNOTRACE_MAX_BULK_RECORDS)",
-            field="records",
-            expected=f"at most {settings.max_bulk_records:,} records per request",
-        )
+    check_batch_size(len(data.records), settings.max_bulk_records, field="records", noun="records")
     with database.write() as session:
         outcome = bulk_annotate(
             session=session, principal=principal, records=data.records, dry_run=dry_run
