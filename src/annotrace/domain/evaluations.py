@@ -27,6 +27,9 @@ class EmbeddedEvaluation:
 def embedded_evaluations(span: Span) -> list[EmbeddedEvaluation]:
     """The evaluations a span carries; those without a name, or with neither a score nor
     a label, say nothing and are left out."""
+    # Called for every ingested span, nearly none of which carries evaluations.
+    if not span.events and not any(key.startswith("annotations.") for key in span.attributes):
+        return []
     found = _genai_events(span) + _openinference_attributes(span)
     return [e for e in found if e.name and (e.score is not None or e.label is not None)]
 
@@ -50,7 +53,6 @@ def _genai_events(span: Span) -> list[EmbeddedEvaluation]:
 def _openinference_attributes(span: Span) -> list[EmbeddedEvaluation]:
     grouped: dict[int, dict[str, Any]] = {}
     for key, value in span.attributes.items():
-        # Cheap test first: nearly no span carries annotations.
         if key.startswith("annotations.") and (match := _OPENINFERENCE_KEY.match(key)):
             grouped.setdefault(int(match.group(1)), {})[match.group(2)] = value
     evaluations = []
