@@ -7,7 +7,8 @@
     ├── NotFound            no such object, or not visible to the caller
     ├── Conflict            the request contradicts stored state
     ├── Unauthenticated     no credentials, or wrong ones
-    └── PermissionDenied    known caller, operation not allowed for their role
+    ├── PermissionDenied    known caller, operation not allowed for their role
+    └── TooManyAttempts     throttled, e.g. repeated failed sign-ins
 
 The web layer's translator (`annotrace.web.errors`) is the only place that maps these
 to HTTP statuses.
@@ -59,3 +60,11 @@ class Unauthenticated(AnnotraceError):
 
 class PermissionDenied(AnnotraceError):
     code = "permission_denied"
+
+
+class TooManyAttempts(AnnotraceError):
+    code = "too_many_attempts"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

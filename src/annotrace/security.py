@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -46,3 +47,22 @@ def password_matches(password: str, stored_hash: str) -> bool:
         return _password_hasher.verify(stored_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def burn_password_check() -> None:
+    """Spend the time of one password check, so an unknown email answers as slowly as a
+    wrong password and does not tell which emails have accounts."""
+    password_matches("not the password", _unknown_user_hash())
+
+
+@cache
+def _unknown_user_hash() -> str:
+    return _password_hasher.hash(secrets.token_hex(16))
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def new_csrf_token() -> str:
+    return secrets.token_urlsafe(32)

@@ -27,3 +27,11 @@ class Principal:
     role: Role
     api_key_rowid: int | None = None
     user_rowid: int | None = None
+    # A signed-in user's email: the annotator id of what they write in the dashboard.
+    user_email: str | None = None
+
+    def may_change_work_of(self, annotator_id: str) -> bool:
+        """Admins may change anyone's annotations and notes; annotators only their own."""
+        if self.role in (Role.OWNER, Role.ADMIN):
+            return True
+        return self.role is Role.ANNOTATOR and annotator_id == self.user_email

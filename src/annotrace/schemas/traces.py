@@ -32,6 +32,8 @@ class TraceSummary(BaseModel):
         description="Completion tokens summed over the trace's LLM spans."
     )
     total_tokens: int = Field(description="Total tokens summed over the trace's LLM spans.")
+    annotation_count: int = Field(description="Annotations by people on the trace's spans.")
+    eval_count: int = Field(description="Eval scores on the trace's spans.")
     root_span: RootSpan | None = Field(
         description="The span without a parent (the earliest one if several)."
     )

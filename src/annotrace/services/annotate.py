@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from annotrace.domain.access import Principal, Role
+from annotrace.domain.access import Principal
 from annotrace.domain.ids import is_public_id
 from annotrace.domain.labels import (
     LabelType,
@@ -24,9 +24,11 @@ from annotrace.services.annotations import (
     Source,
     annotator_problem,
     reason_problem,
+    refresh_trace_counts,
     write_annotations,
 )
 from annotrace.services.labels import LabelRef, labels_by_name
+from annotrace.services.projects import get_project
 from annotrace.services.traces import SpanRef, span_ref
 from annotrace.storage.models import Annotation, Label, Project, Span, Trace
 
@@ -237,10 +239,25 @@ def list_span_annotations(
     return [_read(row) for row in rows]
 
 
+def list_trace_annotations(
+    *, session: Session, principal: Principal, trace_id: str, project_id: str
+) -> dict[str, list[AnnotationRead]]:
+    """The annotations and eval scores of every span of a trace, by span id."""
+    project = get_project(session=session, principal=principal, project_id=project_id)
+    rows = session.execute(
+        _reads()
+        .where(Trace.trace_id == trace_id, Trace.project_rowid == project.project_rowid)
+        .order_by(Annotation.created_at, Annotation.annotation_rowid)
+    )
+    found: dict[str, list[AnnotationRead]] = {}
+    for row in rows:
+        read = _read(row)
+        found.setdefault(read.span_id, []).append(read)
+    return found
+
+
 def _check_may_change(principal: Principal, annotation: Annotation) -> None:
-    if principal.role in (Role.OWNER, Role.ADMIN):
-        return
-    if principal.role is Role.VIEWER or annotation.user_rowid != principal.user_rowid:
+    if not principal.may_change_work_of(annotation.annotator_id):
         raise PermissionDenied("only its annotator or an admin may change an annotation")
 
 
@@ -283,3 +300,5 @@ def delete_annotation(*, session: Session, principal: Principal, annotation_id: 
     annotation: Annotation = _find(session, principal, annotation_id)[0]
     _check_may_change(principal, annotation)
     session.delete(annotation)
+    session.flush()
+    refresh_trace_counts(session, {annotation.span_rowid})

@@ -13,11 +13,11 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import select, text
+from sqlalchemy import ColumnElement, ScalarSelect, func, select, text, update
 from sqlalchemy.orm import Session
 
 from annotrace.domain.ids import new_id
-from annotrace.storage.models import MAX_ANNOTATOR_ID, Annotation, Note
+from annotrace.storage.models import MAX_ANNOTATOR_ID, Annotation, Note, Span, Trace
 from annotrace.storage.types import utcnow
 from annotrace.storage.upsert import insert_rows, update_rows
 
@@ -240,10 +240,41 @@ def _save(session: Session, changed: list[_Stored]) -> None:
     ]
     insert_rows(session, table, inserts)  # type: ignore[arg-type]
     update_rows(session, table, updates, key="annotation_rowid")  # type: ignore[arg-type]
+    refresh_trace_counts(session, {stored.draft.span_rowid for stored in changed})
     updated = {row["annotation_rowid"] for row in updates}
     for obj in list(session.identity_map.values()):
         if isinstance(obj, Annotation) and obj.annotation_rowid in updated:
             session.expire(obj)
+
+
+def refresh_trace_counts(session: Session, span_rowids: set[int]) -> None:
+    """Recount the annotations and eval scores of the traces of these spans (one
+    statement), so the trace list can show and filter by them."""
+    if not span_rowids:
+        return
+
+    def count(*condition: ColumnElement[bool]) -> ScalarSelect[int]:
+        return (
+            select(func.count())
+            .select_from(Annotation)
+            .join(Span, Span.span_rowid == Annotation.span_rowid)
+            .where(Span.trace_rowid == Trace.trace_rowid, *condition)
+            .scalar_subquery()
+        )
+
+    session.execute(
+        update(Trace)
+        .where(
+            Trace.trace_rowid.in_(
+                select(Span.trace_rowid).where(Span.span_rowid.in_(span_rowids)).distinct()
+            )
+        )
+        .values(
+            annotation_count=count(Annotation.source != "eval"),
+            eval_count=count(Annotation.source == "eval"),
+        )
+        .execution_options(synchronize_session=False)
+    )
 
 
 # --- notes ------------------------------------------------------------------------------

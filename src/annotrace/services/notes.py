@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from annotrace.domain.access import Principal, Role
+from annotrace.domain.access import Principal
 from annotrace.domain.ids import is_public_id
 from annotrace.errors import InvalidInput, NotFound, PermissionDenied
 from annotrace.schemas.annotations import NoteCreate, NoteRead
@@ -87,7 +87,7 @@ def delete_note(
         )
     if note is None:
         raise NotFound(f"note {note_id!r} not found on span {span.span_id!r}")
-    if principal.role not in (Role.OWNER, Role.ADMIN) and note.user_rowid != principal.user_rowid:
+    if not principal.may_change_work_of(note.annotator_id):
         raise PermissionDenied("only its author or an admin may delete a note")
     session.delete(note)
 

@@ -37,6 +37,50 @@ class SpanRef:
 
 # How many of the matches an ambiguity error names.
 MAX_AMBIGUOUS = 5
+MAX_SEARCH_LENGTH = 500
+
+
+@dataclass(frozen=True, slots=True)
+class TraceFilters:
+    """What the trace list can be narrowed to, beyond its time range."""
+
+    search: str | None = None  # in span names, inputs and outputs (ignoring case)
+    status: StatusCode | None = None  # ERROR: a span failed; OK: none did
+    root_kind: SpanKind | None = None
+    annotated: bool | None = None  # by people (eval scores do not count)
+
+    def apply(self, query: Select[Trace]) -> Select[Trace]:
+        if self.search:
+            if len(self.search) > MAX_SEARCH_LENGTH:
+                raise InvalidInput(
+                    f"search is longer than {MAX_SEARCH_LENGTH} characters",
+                    field="q",
+                    expected=f"at most {MAX_SEARCH_LENGTH} characters",
+                )
+            text = self.search
+            matching = select(Span.span_rowid).where(
+                Span.trace_rowid == Trace.trace_rowid,
+                Span.name.icontains(text, autoescape=True)
+                | Span.input_value.icontains(text, autoescape=True)
+                | Span.output_value.icontains(text, autoescape=True),
+            )
+            query = query.where(matching.exists())
+        if self.status is StatusCode.ERROR:
+            query = query.where(Trace.error_count > 0)
+        elif self.status is not None:
+            query = query.where(Trace.error_count == 0)
+        if self.root_kind is not None:
+            root = select(Span.span_rowid).where(
+                Span.trace_rowid == Trace.trace_rowid,
+                Span.parent_span_id.is_(None),
+                Span.kind == self.root_kind.value,
+            )
+            query = query.where(root.exists())
+        if self.annotated is not None:
+            query = query.where(
+                Trace.annotation_count > 0 if self.annotated else Trace.annotation_count == 0
+            )
+        return query
 
 
 def list_traces(
@@ -48,6 +92,7 @@ def list_traces(
     cursor: str | None = None,
     start_time: datetime | None = None,
     end_time: datetime | None = None,
+    filters: TraceFilters | None = None,
 ) -> Page[TraceSummary]:
     """A project's traces, newest first; `start_time` inclusive, `end_time` exclusive."""
     if not 1 <= limit <= MAX_PAGE_SIZE:
@@ -62,6 +107,8 @@ def list_traces(
         query = query.where(Trace.start_time >= start_time)
     if end_time is not None:
         query = query.where(Trace.start_time < end_time)
+    if filters is not None:
+        query = filters.apply(query)
     if cursor is not None:
         after_time, after_trace_id = decode_cursor(cursor)
         query = query.where(
@@ -122,6 +169,8 @@ def _summary(trace: Trace, project_id: str, root: RootSpan | None) -> TraceSumma
         prompt_tokens=trace.prompt_tokens,
         completion_tokens=trace.completion_tokens,
         total_tokens=trace.total_tokens,
+        annotation_count=trace.annotation_count,
+        eval_count=trace.eval_count,
         root_span=root,
     )
 

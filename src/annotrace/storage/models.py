@@ -150,6 +150,9 @@ class Trace(Base):
     prompt_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
     completion_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
     total_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Kept by the annotation write path, so the trace list can show and filter them.
+    annotation_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    eval_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Span(Base):
@@ -335,4 +338,35 @@ class Note(Base):
     user_rowid: Mapped[int | None] = mapped_column(
         ForeignKey("users.user_rowid", ondelete="SET NULL")
     )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WebSession(Base):
+    """A signed-in dashboard user. The cookie holds a random token; only its hash is here,
+    so sessions survive restarts and work across server processes."""
+
+    __tablename__ = "web_sessions"
+
+    web_session_rowid: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_rowid: Mapped[int] = mapped_column(
+        ForeignKey("users.user_rowid", ondelete="CASCADE"), index=True
+    )
+    workspace_rowid: Mapped[int] = mapped_column(
+        ForeignKey("workspaces.workspace_rowid", ondelete="CASCADE")
+    )
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+
+
+class SignInFailure(Base):
+    """One failed sign-in, counted to throttle guessing (kept in the database, so every
+    server process sees the same count)."""
+
+    __tablename__ = "sign_in_failures"
+    __table_args__ = (Index(None, "email", "created_at"),)
+
+    sign_in_failure_rowid: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -5,7 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from swagger_ui_bundle import swagger_ui_path
 
 from annotrace import __version__
 from annotrace.settings import Settings
@@ -14,7 +18,11 @@ from annotrace.web import health, otlp
 from annotrace.web.api import annotations as annotation_routes
 from annotrace.web.api import labels, projects, scores, traces
 from annotrace.web.compat import tracer
+from annotrace.web.dashboard import auth as dashboard_auth
+from annotrace.web.dashboard import traces as dashboard_traces
+from annotrace.web.dashboard.templating import STATIC_DIR
 from annotrace.web.errors import install_error_handlers
+from annotrace.web.headers import SecurityHeaders
 from annotrace.web.limits import BodySizeLimit
 
 DESCRIPTION = """
@@ -42,6 +50,9 @@ def create_app(settings: Settings, database: Database) -> FastAPI:
         # annotrace receives traces: tracing itself into a global provider could feed
         # its own spans back to itself.
         telemetry={"tracing": False, "metrics": False, "logs": False},
+        # Served from the swagger-ui-bundle package, not a CDN: works offline.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.database = database
@@ -52,4 +63,20 @@ def create_app(settings: Settings, database: Database) -> FastAPI:
     for module in (projects, traces, labels, annotation_routes, scores):
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(tracer.router)
+    app.include_router(dashboard_auth.router)
+    app.include_router(dashboard_traces.router)
+    app.mount("/static/swagger", StaticFiles(directory=str(swagger_ui_path)), name="swagger")
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(SecurityHeaders)
+
+    @app.get("/docs", include_in_schema=False)
+    def docs(request: Request) -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="annotrace API",
+            swagger_js_url="/static/swagger/swagger-ui-bundle.js",
+            swagger_css_url="/static/swagger/swagger-ui.css",
+            swagger_favicon_url="/static/swagger/favicon-32x32.png",
+        )
+
     return app

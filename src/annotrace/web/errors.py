@@ -12,12 +12,14 @@ from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from annotrace import errors
 from annotrace.otlp.responses import MEDIA_TYPES, status_body
+from annotrace.web.dashboard.session import SignInRequired
+from annotrace.web.dashboard.templating import templates
 
 logger = logging.getLogger("annotrace.web")
 
@@ -32,10 +34,11 @@ _STATUS: list[tuple[type[errors.AnnotraceError], int]] = [
     (errors.Conflict, 409),
     (errors.Unauthenticated, 401),
     (errors.PermissionDenied, 403),
+    (errors.TooManyAttempts, 429),
 ]
 
 # google.rpc.Code values for the Status body of OTLP replies.
-_GRPC_CODES = {400: 3, 401: 16, 403: 7, 404: 5, 409: 6, 413: 8, 415: 3, 422: 3, 500: 13}
+_GRPC_CODES = {400: 3, 401: 16, 403: 7, 404: 5, 409: 6, 413: 8, 415: 3, 422: 3, 429: 8, 500: 13}
 
 
 def status_of(error: errors.AnnotraceError) -> int:
@@ -64,8 +67,42 @@ def error_payload(
     }
 
 
+_MACHINE_PREFIXES = ("/api/", "/tracer/", "/v1/", "/healthz", "/openapi.json", "/docs")
+
+
+def is_dashboard(request: Request) -> bool:
+    """Pages for people (HTML) rather than endpoints for programs (JSON, OTLP)."""
+    return not request.url.path.startswith(_MACHINE_PREFIXES)
+
+
+_TITLES = {
+    400: "Bad request",
+    401: "Sign-in needed",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Not allowed",
+    409: "Conflict",
+    413: "Too large",
+    422: "Cannot be saved",
+    429: "Too many attempts",
+    500: "Something went wrong",
+}
+
+
 def error_response(request: Request, status: int, payload: dict[str, Any]) -> Response:
     """Render an error payload in the form the request's endpoint speaks."""
+    if is_dashboard(request):
+        return templates.TemplateResponse(
+            request,
+            "error.html",
+            {
+                "status": status,
+                "title": _TITLES.get(status, "Error"),
+                "message": payload["error"]["message"],
+                "user": None,
+            },
+            status_code=status,
+        )
     headers = {"WWW-Authenticate": 'Bearer realm="annotrace"'} if status == 401 else None
     if request.url.path.rstrip("/") == OTLP_TRACES_PATH:
         # OTLP wants the same encoding back as was sent; an unknown one gets JSON.
@@ -171,7 +208,16 @@ async def _unexpected_error(request: Request, exc: Exception) -> Response:
     return error_response(request, 500, payload)
 
 
+async def _sign_in_required(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, SignInRequired)
+    if request.headers.get("X-Requested-With") == "fetch":
+        # The script cannot follow a redirect into a page: it reloads at the sign-in page.
+        return Response(status_code=401, headers={"X-Sign-In": exc.login_url})
+    return RedirectResponse(exc.login_url, status_code=303)
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(SignInRequired, _sign_in_required)
     app.add_exception_handler(errors.AnnotraceError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

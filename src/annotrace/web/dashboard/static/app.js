@@ -1,0 +1,457 @@
+// annotrace dashboard: the drawer, the span tree, tabs, forms that save in place, and the
+// keyboard. Every link and form also works without this script (whole-page navigation).
+// Server responses are HTML rendered (and escaped) by the server; this script never builds
+// markup out of data.
+"use strict";
+
+(function () {
+  const FETCH = { "X-Requested-With": "fetch" };
+
+  function typing(target) {
+    return target.closest("input, textarea, select, [contenteditable]") !== null;
+  }
+
+  async function get(url) {
+    const response = await fetch(url, { headers: FETCH, credentials: "same-origin" });
+    return handle(response);
+  }
+
+  async function handle(response) {
+    const signIn = response.headers.get("X-Sign-In");
+    if (response.status === 401 && signIn) {
+      window.location.assign(signIn);
+      return null;
+    }
+    const html = await response.text();
+    if (response.ok || response.status === 422) {
+      return html;
+    }
+    // An error page: show its message, keep the page as it is.
+    const page = new DOMParser().parseFromString(html, "text/html");
+    const message = page.querySelector("[role=alert]");
+    announce(message ? message.textContent : "Request failed (" + response.status + ")");
+    return null;
+  }
+
+  function announce(text) {
+    let box = document.getElementById("announcer");
+    if (!box) {
+      box = document.createElement("div");
+      box.id = "announcer";
+      box.className = "toast";
+      box.setAttribute("role", "alert");
+      document.body.appendChild(box);
+    }
+    box.textContent = text;
+    window.setTimeout(function () { box.textContent = ""; }, 6000);
+  }
+
+  function setParams(changes, push) {
+    const url = new URL(window.location.href);
+    for (const [key, value] of Object.entries(changes)) {
+      if (value === null || value === undefined || value === "") {
+        url.searchParams.delete(key);
+      } else {
+        url.searchParams.set(key, value);
+      }
+    }
+    if (push) {
+      window.history.pushState({}, "", url);
+    } else {
+      window.history.replaceState({}, "", url);
+    }
+  }
+
+  function replace(element, html) {
+    const holder = document.createElement("div");
+    holder.innerHTML = html;
+    const fresh = holder.firstElementChild;
+    element.replaceWith(fresh);
+    return fresh;
+  }
+
+  // --- the trace list -----------------------------------------------------------------
+
+  function rows() {
+    return Array.from(document.querySelectorAll("#trace-list .trace-row"));
+  }
+
+  function focusRow(row) {
+    for (const other of rows()) {
+      other.tabIndex = -1;
+    }
+    row.tabIndex = 0;
+    row.focus();
+  }
+
+  async function openTrace(row) {
+    const link = row.querySelector(".open-trace");
+    const html = await get(link.dataset.drawer);
+    if (html === null) {
+      return;
+    }
+    const host = document.getElementById("drawer-host");
+    host.innerHTML = html;
+    for (const other of rows()) {
+      other.classList.toggle("selected", other === row);
+    }
+    setParams({ trace: row.dataset.traceId, span: null, tab: null, add: null, edit: null }, true);
+    const selected = host.querySelector('[role=treeitem][aria-selected="true"]')
+      || host.querySelector("[role=treeitem]");
+    if (selected) {
+      focusItem(selected);
+    }
+  }
+
+  function closeDrawer() {
+    const drawer = document.getElementById("drawer");
+    if (!drawer) {
+      return;
+    }
+    const traceId = drawer.dataset.traceId;
+    drawer.remove();
+    setParams({ trace: null, span: null, tab: null, add: null, edit: null }, true);
+    const row = rows().find(function (r) { return r.dataset.traceId === traceId; });
+    if (row) {
+      row.classList.remove("selected");
+      focusRow(row);
+    }
+  }
+
+  // --- the span tree --------------------------------------------------------------------
+
+  function visibleItems() {
+    return Array.from(document.querySelectorAll("#drawer [role=treeitem]")).filter(function (item) {
+      const collapsed = item.parentElement.closest('[role=treeitem][aria-expanded="false"]');
+      return collapsed === null;
+    });
+  }
+
+  function focusItem(item) {
+    for (const other of document.querySelectorAll("#drawer [role=treeitem]")) {
+      other.tabIndex = -1;
+    }
+    item.tabIndex = 0;
+    item.focus();
+  }
+
+  async function selectSpan(item) {
+    const link = item.querySelector(":scope > .node .span-link");
+    const tab = currentTab();
+    const html = await get(link.dataset.detail + "&tab=" + encodeURIComponent(tab));
+    if (html === null) {
+      return;
+    }
+    document.getElementById("span-detail").innerHTML = html;
+    for (const other of document.querySelectorAll("#drawer [role=treeitem]")) {
+      other.setAttribute("aria-selected", other === item ? "true" : "false");
+    }
+    focusItem(item);
+    setParams({ span: item.dataset.spanId, add: null, edit: null }, true);
+  }
+
+  function setExpanded(item, expanded) {
+    if (item.hasAttribute("aria-expanded")) {
+      item.setAttribute("aria-expanded", expanded ? "true" : "false");
+      const arrow = item.querySelector(":scope > .node .toggle [aria-hidden]");
+      if (arrow) {
+        arrow.textContent = expanded ? "▾" : "▸";
+      }
+    }
+  }
+
+  function treeKey(event, item) {
+    const items = visibleItems();
+    const index = items.indexOf(item);
+    const key = event.key;
+    if (key === "ArrowDown" || key === "j") {
+      if (index < items.length - 1) { focusItem(items[index + 1]); }
+    } else if (key === "ArrowUp" || key === "k") {
+      if (index > 0) { focusItem(items[index - 1]); }
+    } else if (key === "ArrowRight") {
+      if (item.getAttribute("aria-expanded") === "false") {
+        setExpanded(item, true);
+      } else if (item.getAttribute("aria-expanded") === "true") {
+        focusItem(items[index + 1]);
+      }
+    } else if (key === "ArrowLeft") {
+      if (item.getAttribute("aria-expanded") === "true") {
+        setExpanded(item, false);
+      } else {
+        const parent = item.parentElement.closest("[role=treeitem]");
+        if (parent) { focusItem(parent); }
+      }
+    } else if (key === "Enter" || key === " ") {
+      selectSpan(item);
+    } else {
+      return false;
+    }
+    return true;
+  }
+
+  // --- tabs ------------------------------------------------------------------------------
+
+  function currentTab() {
+    const tab = document.querySelector('#span-detail [role=tab][aria-selected="true"]');
+    return tab ? tab.id.replace("tab-", "") : "io";
+  }
+
+  function showTab(tab) {
+    for (const other of document.querySelectorAll("#span-detail [role=tab]")) {
+      const on = other === tab;
+      other.setAttribute("aria-selected", on ? "true" : "false");
+      other.tabIndex = on ? 0 : -1;
+      document.getElementById(other.getAttribute("aria-controls")).hidden = !on;
+    }
+    setParams({ tab: tab.id.replace("tab-", "") }, false);
+  }
+
+  // --- the annotation form ----------------------------------------------------------------
+
+  function evaluation() {
+    return document.getElementById("evaluation");
+  }
+
+  async function openAnnotationForm() {
+    const panel = evaluation();
+    if (!panel) {
+      return;
+    }
+    const tab = document.getElementById("tab-evaluation");
+    if (tab) { showTab(tab); }
+    const existing = panel.querySelector(".annotation-form");
+    if (!existing) {
+      const url = "/spans/" + panel.dataset.spanId + "/evaluation?trace_id="
+        + panel.dataset.traceId + "&add=1";
+      const html = await get(url);
+      if (html === null) { return; }
+      replace(panel, html);
+    }
+    const name = document.getElementById("ann-name");
+    if (name) { name.focus(); }
+  }
+
+  function fitFields(nameInput) {
+    const form = nameInput.closest("form");
+    const wanted = nameInput.value.trim().toLowerCase();
+    let template = null;
+    for (const candidate of form.querySelectorAll("template[data-label-name]")) {
+      if (candidate.dataset.labelName !== "" && candidate.dataset.labelName === wanted) {
+        template = candidate;
+      }
+    }
+    template = template || form.querySelector('template[data-label-name=""]');
+    const target = form.querySelector(".typed-fields");
+    if (target.dataset.fittedTo === (template.dataset.labelName || "")) {
+      return;
+    }
+    target.replaceChildren(template.content.cloneNode(true));
+    target.dataset.fittedTo = template.dataset.labelName || "";
+  }
+
+  async function submitInPlace(form) {
+    const target = form.closest(form.dataset.swap) || document.querySelector(form.dataset.swap);
+    const response = await fetch(form.action, {
+      method: "POST",
+      body: new FormData(form),
+      headers: Object.assign({ "X-CSRF-Token": csrfToken() }, FETCH),
+      credentials: "same-origin",
+    });
+    const html = await handle(response);
+    if (html === null || !target) {
+      return;
+    }
+    const fresh = replace(target, html);
+    refreshChips(fresh);
+    const invalid = fresh.querySelector("[aria-invalid=true], .field-error");
+    if (invalid) {
+      const field = fresh.querySelector("[aria-invalid=true]") || fresh.querySelector("input, textarea, select");
+      if (field) { field.focus(); }
+    } else {
+      announce(response.status === 200 ? "Saved." : "");
+    }
+  }
+
+  function refreshChips(panel) {
+    const source = panel.querySelector(".chip-source");
+    if (!source) {
+      return;
+    }
+    const item = document.querySelector(
+      '#drawer [role=treeitem][data-span-id="' + source.dataset.spanId + '"]'
+    );
+    if (!item) {
+      return;
+    }
+    const node = item.querySelector(":scope > .node");
+    for (const chip of node.querySelectorAll(".chip")) {
+      chip.remove();
+    }
+    for (const chip of source.children) {
+      node.appendChild(chip.cloneNode(true));
+    }
+  }
+
+  function csrfToken() {
+    const meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.content : "";
+  }
+
+  // --- wiring (delegated, so swapped-in content works as it arrives) ----------------------
+
+  document.addEventListener("click", function (event) {
+    const target = event.target;
+    if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey) {
+      return;
+    }
+    const open = target.closest(".open-trace");
+    if (open) {
+      event.preventDefault();
+      openTrace(open.closest(".trace-row"));
+      return;
+    }
+    if (target.closest(".close-drawer")) {
+      event.preventDefault();
+      closeDrawer();
+      return;
+    }
+    const toggle = target.closest("#drawer .toggle");
+    if (toggle) {
+      const item = toggle.closest("[role=treeitem]");
+      setExpanded(item, item.getAttribute("aria-expanded") !== "true");
+      return;
+    }
+    const spanLink = target.closest("#drawer .span-link");
+    if (spanLink) {
+      event.preventDefault();
+      selectSpan(spanLink.closest("[role=treeitem]"));
+      return;
+    }
+    const tab = target.closest("#span-detail [role=tab]");
+    if (tab) {
+      event.preventDefault();
+      showTab(tab);
+      return;
+    }
+    if (target.closest("[data-open-form]")) {
+      event.preventDefault();
+      openAnnotationForm();
+      return;
+    }
+    const edit = target.closest(".edit-annotation");
+    if (edit) {
+      event.preventDefault();
+      get(edit.dataset.edit).then(function (html) {
+        if (html !== null) {
+          replace(evaluation(), html);
+          const label = document.getElementById("ann-label") || document.getElementById("ann-score");
+          if (label) { label.focus(); }
+        }
+      });
+      return;
+    }
+    if (target.closest("[data-cancel]")) {
+      event.preventDefault();
+      const panel = evaluation();
+      get("/spans/" + panel.dataset.spanId + "/evaluation?trace_id=" + panel.dataset.traceId)
+        .then(function (html) { if (html !== null) { replace(panel, html); } });
+    }
+  });
+
+  document.addEventListener("submit", function (event) {
+    const form = event.target;
+    if (!form.dataset.swap) {
+      return;
+    }
+    if (form.action.indexOf("/delete") !== -1 && !window.confirm("Delete it? This cannot be undone.")) {
+      event.preventDefault();
+      return;
+    }
+    event.preventDefault();
+    submitInPlace(form);
+  });
+
+  document.addEventListener("input", function (event) {
+    if (event.target.id === "ann-name" && !event.target.readOnly) {
+      fitFields(event.target);
+    }
+  });
+
+  document.addEventListener("change", function (event) {
+    if (event.target.matches("[data-autosubmit]")) {
+      event.target.form.submit();
+    }
+  });
+
+  document.addEventListener("keydown", function (event) {
+    if (event.altKey || event.ctrlKey || event.metaKey) {
+      return;
+    }
+    const target = event.target;
+    if (event.key === "Escape") {
+      const form = target.closest(".annotation-form");
+      if (form) {
+        form.querySelector("[data-cancel]").click();
+      } else if (document.getElementById("drawer")) {
+        closeDrawer();
+      }
+      event.preventDefault();
+      return;
+    }
+    if (typing(target)) {
+      return;
+    }
+    const item = target.closest("#drawer [role=treeitem]");
+    if (item && treeKey(event, item)) {
+      event.preventDefault();
+      return;
+    }
+    const tab = target.closest("#span-detail [role=tab]");
+    if (tab && (event.key === "ArrowRight" || event.key === "ArrowLeft")) {
+      const tabs = Array.from(document.querySelectorAll("#span-detail [role=tab]"));
+      const next = tabs[(tabs.indexOf(tab) + (event.key === "ArrowRight" ? 1 : tabs.length - 1)) % tabs.length];
+      showTab(next);
+      next.focus();
+      event.preventDefault();
+      return;
+    }
+    if (event.key === "a" && document.getElementById("evaluation")) {
+      event.preventDefault();
+      openAnnotationForm();
+      return;
+    }
+    const list = rows();
+    if (list.length === 0 || target.closest("#drawer")) {
+      return;
+    }
+    const current = target.closest(".trace-row");
+    const index = current ? list.indexOf(current) : -1;
+    if (event.key === "ArrowDown" || event.key === "j") {
+      focusRow(list[Math.min(index + 1, list.length - 1)]);
+      event.preventDefault();
+    } else if (event.key === "ArrowUp" || event.key === "k") {
+      focusRow(list[Math.max(index - 1, 0)]);
+      event.preventDefault();
+    } else if (event.key === "Enter" && current) {
+      openTrace(current);
+      event.preventDefault();
+    }
+  });
+
+  window.addEventListener("popstate", function () {
+    window.location.reload();
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    const selected = document.querySelector('#drawer [role=treeitem][aria-selected="true"]');
+    if (selected) {
+      selected.tabIndex = 0;
+    } else if (rows().length > 0) {
+      rows()[0].tabIndex = 0;
+    }
+    const name = document.getElementById("ann-name");
+    if (name) {
+      name.focus();
+    }
+  });
+})();

@@ -1,0 +1,67 @@
+"""Jinja2 templates of the dashboard, with the filters they format values with.
+
+Autoescaping is on for every template: span content is untrusted (it is LLM output and
+user input) and is only ever shown, never run.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi.templating import Jinja2Templates
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+STATIC_DIR = Path(__file__).parent / "static"
+# Text longer than this is shown folded, with the rest one click away.
+FOLD_AT = 2_000
+
+templates = Jinja2Templates(directory=TEMPLATES_DIR)
+
+
+def duration(milliseconds: float | None) -> str:
+    if milliseconds is None:
+        return ""
+    if milliseconds < 1:
+        return f"{milliseconds * 1000:.0f} µs"
+    if milliseconds < 1000:
+        return f"{milliseconds:.0f} ms"
+    if milliseconds < 60_000:
+        return f"{milliseconds / 1000:.2f} s"
+    return f"{milliseconds / 60_000:.1f} min"
+
+
+def when(moment: datetime | None) -> str:
+    """UTC, to the second: the same for every reader, and sortable."""
+    return "" if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def pretty(text: str | None) -> str:
+    """JSON pretty-printed; anything else as it is."""
+    if not text:
+        return text or ""
+    stripped = text.lstrip()
+    if stripped[:1] in "{[":
+        try:
+            return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+        except ValueError:
+            return text
+    return text
+
+
+def as_json(value: Any) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False, default=str)
+
+
+def number(value: float | None) -> str:
+    if value is None:
+        return ""
+    return f"{value:g}"
+
+
+templates.env.filters.update(
+    duration=duration, when=when, pretty=pretty, as_json=as_json, number=number
+)
+templates.env.globals.update(FOLD_AT=FOLD_AT)
