@@ -31,10 +31,11 @@ sys.path.insert(0, str(ROOT / "bench"))
 from ingest import add_common_options, postgres_database  # noqa: E402
 
 from annotrace.domain.access import Principal  # noqa: E402
-from annotrace.domain.spans import IncomingSpan, Span, SpanKind  # noqa: E402
+from annotrace.domain.spans import IncomingSpan, Span, SpanKind, StatusCode  # noqa: E402
 from annotrace.services import projects, traces  # noqa: E402
 from annotrace.services.ingest import store_spans  # noqa: E402
 from annotrace.services.keys import authenticate_key_pair, create_key_pair  # noqa: E402
+from annotrace.services.traces import TraceFilters  # noqa: E402
 from annotrace.storage import migrate  # noqa: E402
 from annotrace.storage.engine import Database  # noqa: E402
 
@@ -154,12 +155,20 @@ def measure(url: str, spans: int, trace_size: int) -> None:
         "page in a time range": lambda: page(
             start_time=middle, end_time=middle + timedelta(hours=1)
         ),
+        "page, errors only": lambda: page(filters=TraceFilters(status=StatusCode.ERROR)),
+        "page, not annotated": lambda: page(filters=TraceFilters(annotated=False)),
+        "page, search (common word)": lambda: page(filters=TraceFilters(search="answer")),
+        "page, search (rare word)": lambda: page(
+            filters=TraceFilters(search=f"question {spans // trace_size // 2}")
+        ),
+        "page, root kind AGENT": lambda: page(filters=TraceFilters(root_kind=SpanKind.AGENT)),
         "one trace with its spans": trace,
         "one span by span id": span,
         "projects with counts": project_list,
     }
     for name, read in reads.items():
-        print(f"  {name:<28} {median_ms(read):8.1f} ms (median of 20)")
+        runs = 3 if "search" in name else 20
+        print(f"  {name:<28} {median_ms(read, runs):8.1f} ms (median of {runs})")
     database.dispose()
 
 

@@ -40,8 +40,8 @@ def load_demo(database: Database) -> DemoAccess:
 
 def print_access(access: DemoAccess, base_url: str) -> None:
     console.print(
-        f"""Demo users: {access.email} (admin), {", ".join(REVIEWERS)} (annotators);
-password {access.password}
+        f"""Dashboard: {base_url}/ (sign in as {access.email}, an admin, or as
+{" or ".join(REVIEWERS)}, annotators; password {access.password})
 API documentation: {base_url}/docs
 API keys of the demo workspace (published, for trying things out only):
   X-Api-Key:    {access.api_key}

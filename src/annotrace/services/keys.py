@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 from annotrace import security
 from annotrace.domain.access import Principal, Role
 from annotrace.domain.ids import new_id
-from annotrace.errors import NotFound, Unauthenticated
+from annotrace.domain.names import MAX_NAME_LENGTH
+from annotrace.errors import InvalidInput, NotFound, Unauthenticated
 from annotrace.services.workspaces import get_or_create_workspace
 from annotrace.storage.models import ApiKey, Workspace
 from annotrace.storage.types import utcnow
@@ -42,6 +43,13 @@ class KeyInfo:
 
 def create_key_pair(*, session: Session, workspace: str, name: str = "") -> CreatedKeyPair:
     """Create a key pair in `workspace`, creating the workspace when it does not exist."""
+    name = name.strip()
+    if len(name) > MAX_NAME_LENGTH:
+        raise InvalidInput(
+            f"name is {len(name)} characters long; the limit is {MAX_NAME_LENGTH}",
+            field="name",
+            expected=f"at most {MAX_NAME_LENGTH} characters",
+        )
     owner = get_or_create_workspace(session=session, name=workspace)
     secret_key = security.new_secret_key()
     key = ApiKey(
@@ -49,7 +57,7 @@ def create_key_pair(*, session: Session, workspace: str, name: str = "") -> Crea
         workspace_rowid=owner.workspace_rowid,
         api_key=security.new_api_key(),
         secret_hash=security.hash_secret(secret_key),
-        name=name.strip(),
+        name=name,
     )
     session.add(key)
     session.flush()

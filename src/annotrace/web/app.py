@@ -19,6 +19,8 @@ from annotrace.web.api import annotations as annotation_routes
 from annotrace.web.api import labels, projects, scores, traces
 from annotrace.web.compat import tracer
 from annotrace.web.dashboard import auth as dashboard_auth
+from annotrace.web.dashboard import keys as dashboard_keys
+from annotrace.web.dashboard import labels as dashboard_labels
 from annotrace.web.dashboard import traces as dashboard_traces
 from annotrace.web.dashboard.templating import STATIC_DIR
 from annotrace.web.errors import install_error_handlers
@@ -65,6 +67,8 @@ def create_app(settings: Settings, database: Database) -> FastAPI:
     app.include_router(tracer.router)
     app.include_router(dashboard_auth.router)
     app.include_router(dashboard_traces.router)
+    app.include_router(dashboard_labels.router)
+    app.include_router(dashboard_keys.router)
     app.mount("/static/swagger", StaticFiles(directory=str(swagger_ui_path)), name="swagger")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(SecurityHeaders)

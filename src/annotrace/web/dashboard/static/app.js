@@ -455,3 +455,44 @@
     }
   });
 })();
+
+// --- the label form and confirmations (Labels and Keys pages) ------------------------------
+(function () {
+  // Show only the settings of the chosen label type. Hidden fieldsets are also disabled, so
+  // the browser neither checks nor sends fields the server would ignore anyway.
+  function showTypeFields(select) {
+    for (const fieldset of select.form.querySelectorAll("fieldset[data-for-type]")) {
+      const chosen = fieldset.dataset.forType === select.value;
+      fieldset.hidden = !chosen;
+      fieldset.disabled = !chosen;
+    }
+  }
+
+  document.addEventListener("change", function (event) {
+    if (event.target.matches("select[data-type-switch]")) {
+      showTypeFields(event.target);
+    }
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    for (const select of document.querySelectorAll("select[data-type-switch]")) {
+      showTypeFields(select);
+    }
+    // A refused form comes back with the cursor in the field to fix.
+    const invalid = document.querySelector(".label-form [aria-invalid=true]");
+    if (invalid) {
+      invalid.focus();
+    }
+  });
+
+  // Forms with data-confirm ask first. Capture phase: the question comes before any other
+  // submit handler may send the form, and a "no" stops them all.
+  document.addEventListener("submit", function (event) {
+    const form = event.target;
+    const question = form.dataset ? form.dataset.confirm : undefined;
+    if (question && !window.confirm(question)) {
+      event.preventDefault();
+      event.stopPropagation();
+    }
+  }, true);
+})();

@@ -1,0 +1,131 @@
+"""Screenshots of the main dashboard pages, from the demo data, for the README.
+
+Starts `annotrace serve --demo` on a fresh data directory, signs in as a demo reviewer
+with headless Chromium and writes PNGs to docs/screenshots/.
+
+    python scripts/screenshots.py [--chromium /usr/bin/chromium] [--out docs/screenshots]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+from playwright.sync_api import Page, expect, sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def start_demo(workdir: Path, port: int) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "ANNOTRACE_DATA_DIR": str(workdir), "ANNOTRACE_LOG_LEVEL": "warning"}
+    env.pop("ANNOTRACE_DATABASE_URL", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "annotrace", "serve", "--demo", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
+    for _ in range(300):
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return process
+        except httpx.TransportError:
+            time.sleep(0.1)
+    process.kill()
+    raise SystemExit("the demo server did not start")
+
+
+def sign_in(page: Page, email: str) -> None:
+    page.goto("/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill("annotrace-demo")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/traces*")
+
+
+def shoot(page: Page, out: Path, name: str) -> None:
+    path = out / f"{name}.png"
+    page.screenshot(path=str(path))
+    print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+
+
+def tour(page: Page, out: Path) -> None:
+    page.goto("/login")
+    shoot(page, out, "sign-in")
+    sign_in(page, "ana@demo.annotrace.local")
+    shoot(page, out, "traces")
+    page.locator(".trace-row", has_text="support_agent").first.locator(".open-trace").click()
+    drawer = page.get_by_role("dialog")
+    expect(drawer).to_be_visible()
+    drawer.locator(".span-link", has_text="ChatCompletion").first.click()
+    expect(page.locator(".span-head h3")).to_contain_text("ChatCompletion")
+    shoot(page, out, "trace-drawer")
+    page.get_by_role("tab", name="Evaluation").click()
+    drawer.locator(".span-link", has_text="support_agent").first.click()
+    expect(page.locator(".annotation").first).to_be_visible()
+    shoot(page, out, "evaluation-tab")
+    page.get_by_role("link", name="Add annotation").click()
+    page.get_by_label("Name").fill("Response Quality")
+    page.get_by_label("Label").select_option("good")
+    page.get_by_label("Score").fill("0.85")
+    page.get_by_label("Reason").fill("Accurate and polite; cites the right policy.")
+    shoot(page, out, "add-annotation")
+    page.goto("/labels")
+    shoot(page, out, "labels")
+    page.get_by_role("button", name="Sign out").click()
+    sign_in(page, "demo@annotrace.local")
+    page.goto("/labels")
+    shoot(page, out, "labels-admin")
+    page.goto("/keys")
+    shoot(page, out, "keys")
+    page.set_viewport_size({"width": 420, "height": 860})
+    page.goto("/traces")
+    shoot(page, out, "traces-narrow")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--chromium", default=shutil.which("chromium") or "/usr/bin/chromium")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    with tempfile.TemporaryDirectory() as workdir:
+        server = start_demo(Path(workdir), port)
+        try:
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path=args.chromium, args=ARGS)
+                context = browser.new_context(
+                    base_url=f"http://127.0.0.1:{port}", viewport={"width": 1440, "height": 900}
+                )
+                tour(context.new_page(), args.out)
+                browser.close()
+        finally:
+            server.terminate()
+            server.wait(30)
+
+
+if __name__ == "__main__":
+    main()
