@@ -22,6 +22,7 @@ from annotrace.web.dashboard import auth as dashboard_auth
 from annotrace.web.dashboard import keys as dashboard_keys
 from annotrace.web.dashboard import labels as dashboard_labels
 from annotrace.web.dashboard import traces as dashboard_traces
+from annotrace.web.dashboard import users as dashboard_users
 from annotrace.web.dashboard.templating import STATIC_DIR
 from annotrace.web.errors import install_error_handlers
 from annotrace.web.headers import SecurityHeaders
@@ -69,6 +70,7 @@ def create_app(settings: Settings, database: Database) -> FastAPI:
     app.include_router(dashboard_traces.router)
     app.include_router(dashboard_labels.router)
     app.include_router(dashboard_keys.router)
+    app.include_router(dashboard_users.router)
     app.mount("/static/swagger", StaticFiles(directory=str(swagger_ui_path)), name="swagger")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(SecurityHeaders)
