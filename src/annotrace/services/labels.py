@@ -6,7 +6,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from annotrace.domain.access import Principal
@@ -20,6 +19,7 @@ from annotrace.domain.labels import (
 )
 from annotrace.errors import Conflict, NotFound
 from annotrace.schemas.labels import LabelCreate, LabelRead, LabelUpdate
+from annotrace.services.integrity import flush_unique
 from annotrace.services.projects import get_project
 from annotrace.storage.models import Annotation, Label, LabelVersion, Project
 from annotrace.storage.types import utcnow
@@ -61,7 +61,7 @@ def create_label(
     session.add(
         LabelVersion(label_rowid=label.label_rowid, version=1, type=label.type, settings=settings)
     )
-    _flush_unique(session, name)
+    flush_unique(session, f"the project already has a label named {name!r}")
     return _read(label, project, 0)
 
 
@@ -81,14 +81,6 @@ def _check_name_free(
             f"the project already has a label named {name!r} ({existing}); names are unique "
             "ignoring case"
         )
-
-
-def _flush_unique(session: Session, name: str) -> None:
-    # Two requests may create the same name at once; the unique index decides.
-    try:
-        session.flush()
-    except IntegrityError:
-        raise Conflict(f"the project already has a label named {name!r}") from None
 
 
 def list_labels(
@@ -192,7 +184,7 @@ def update_label(
                 )
             )
     label.updated_at = utcnow()
-    _flush_unique(session, label.name)
+    flush_unique(session, f"the project already has a label named {label.name!r}")
     return _read(label, project, count)
 
 

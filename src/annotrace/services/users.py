@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from annotrace import security
 from annotrace.domain.access import Principal, Role
 from annotrace.domain.ids import new_id
 from annotrace.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from annotrace.services.integrity import flush_unique
 from annotrace.services.workspaces import get_or_create_workspace, get_workspace
 from annotrace.storage.models import Membership, User, WebSession
 
@@ -73,7 +73,7 @@ def create_user(
     owner = get_or_create_workspace(session=session, name=workspace)
     user = User(id=new_id("usr"), email=email, password_hash=security.hash_password(password))
     session.add(user)
-    _flush_new_user(session, email)
+    flush_unique(session, f"a user with the email {email!r} already exists")
     session.add(
         Membership(workspace_rowid=owner.workspace_rowid, user_rowid=user.user_rowid, role=role)
     )
@@ -134,7 +134,7 @@ def add_user(
     if user is None:
         user = User(id=new_id("usr"), email=email, password_hash=security.hash_password(password))
         session.add(user)
-        _flush_new_user(session, email)
+        flush_unique(session, f"a user with the email {email!r} already exists")
     elif _membership(session, principal, user) is not None:
         raise Conflict(f"{email} is already a member of this workspace")
     session.add(
@@ -283,11 +283,3 @@ def _keep_a_manager(managers: list[Membership], membership: Membership, user: Us
             f"{user.email} is the last owner or admin of this workspace; "
             "make someone else an owner or admin first"
         )
-
-
-def _flush_new_user(session: Session, email: str) -> None:
-    # Two requests may add the same new email at once; the unique index decides.
-    try:
-        session.flush()
-    except IntegrityError:
-        raise Conflict(f"a user with the email {email!r} already exists") from None
