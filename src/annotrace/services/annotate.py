@@ -239,6 +239,24 @@ def list_span_annotations(
     return [_read(row) for row in rows]
 
 
+def annotations_of_spans(
+    *, session: Session, span_rowids: list[int]
+) -> dict[int, list[AnnotationRead]]:
+    """The annotations and eval scores of these spans (one query), by span rowid."""
+    if not span_rowids:
+        return {}
+    rows = session.execute(
+        _reads()
+        .add_columns(Annotation.span_rowid)
+        .where(Annotation.span_rowid.in_(span_rowids))
+        .order_by(Annotation.created_at, Annotation.annotation_rowid)
+    )
+    found: dict[int, list[AnnotationRead]] = {}
+    for row in rows:
+        found.setdefault(row[-1], []).append(_read(row[:-1]))
+    return found
+
+
 def list_trace_annotations(
     *, session: Session, principal: Principal, trace_id: str, project_id: str
 ) -> dict[str, list[AnnotationRead]]:

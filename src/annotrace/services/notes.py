@@ -16,7 +16,7 @@ from annotrace.services.annotations import (
     write_notes,
 )
 from annotrace.services.traces import span_ref
-from annotrace.storage.models import Note, Project
+from annotrace.storage.models import Note, Project, Span
 
 
 def add_note(
@@ -100,3 +100,19 @@ def _read(note: Note, span_id: str) -> NoteRead:
         annotator_id=note.annotator_id,
         created_at=note.created_at,
     )
+
+
+def notes_of_spans(*, session: Session, span_rowids: list[int]) -> dict[int, list[NoteRead]]:
+    """The notes of these spans (one query), by span rowid."""
+    if not span_rowids:
+        return {}
+    rows = session.execute(
+        select(Note, Span.span_id)
+        .join(Span, Span.span_rowid == Note.span_rowid)
+        .where(Note.span_rowid.in_(span_rowids))
+        .order_by(Note.created_at, Note.note_rowid)
+    )
+    found: dict[int, list[NoteRead]] = {}
+    for note, span_id in rows:
+        found.setdefault(note.span_rowid, []).append(_read(note, span_id))
+    return found

@@ -253,7 +253,7 @@ def _valid_id(value: str, *, field: str) -> str:
     return value
 
 
-def _span_fields(span: Span, trace_id: str, project_id: str) -> dict[str, object]:
+def span_fields(span: Span, trace_id: str, project_id: str) -> dict[str, object]:
     input_messages, output_messages = semconv.messages(span.attributes)
     return {
         "span_id": span.span_id,
@@ -288,7 +288,7 @@ def _span_fields(span: Span, trace_id: str, project_id: str) -> dict[str, object
 
 
 def _span_read(span: Span, trace_id: str, project_id: str) -> SpanRead:
-    return SpanRead.model_validate(_span_fields(span, trace_id, project_id))
+    return SpanRead.model_validate(span_fields(span, trace_id, project_id))
 
 
 def _node(node: TreeNode[Span], trace_id: str, project_id: str) -> SpanNode:
@@ -303,7 +303,7 @@ def _node(node: TreeNode[Span], trace_id: str, project_id: str) -> SpanNode:
     for current in reversed(order):
         built[id(current)] = SpanNode.model_validate(
             {
-                **_span_fields(current.item, trace_id, project_id),
+                **span_fields(current.item, trace_id, project_id),
                 "children": [built[id(child)] for child in current.children],
             }
         )
