@@ -23,9 +23,6 @@ _CHUNK = 500
 
 @dataclass(frozen=True, slots=True)
 class IngestResult:
-    received: int
-    projects: tuple[str, ...]
-    evaluations: int = 0
     # Evaluations carried by the spans that could not be stored, in words.
     evaluation_problems: tuple[str, ...] = ()
 
@@ -39,7 +36,7 @@ def store_spans(
     per span: projects (2-3), traces (1 + 1 per 500 traces), spans (1), totals (1).
     """
     if not spans:
-        return IngestResult(received=0, projects=())
+        return IngestResult()
     project_rowids = ensure_projects(
         session=session,
         workspace_rowid=principal.workspace_rowid,
@@ -58,7 +55,7 @@ def store_spans(
         unique_by=("trace_rowid", "span_id"),
     )
     _refresh_trace_totals(session, sorted(set(trace_rowids.values())))
-    evaluations = store_embedded_evaluations(
+    problems = store_embedded_evaluations(
         session=session,
         principal=principal,
         spans=[
@@ -66,12 +63,7 @@ def store_spans(
             for row, incoming in zip(span_rows, spans, strict=True)
         ],
     )
-    return IngestResult(
-        received=len(spans),
-        projects=tuple(sorted(project_rowids)),
-        evaluations=evaluations.stored,
-        evaluation_problems=tuple(evaluations.problems),
-    )
+    return IngestResult(evaluation_problems=tuple(problems))
 
 
 def _upsert_traces(

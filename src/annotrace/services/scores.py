@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
@@ -85,24 +84,17 @@ def _sentence(error: InvalidInput) -> str:
     return error.message
 
 
-@dataclass(frozen=True, slots=True)
-class EmbeddedResult:
-    stored: int
-    problems: list[str]
-
-
 def store_embedded_evaluations(
     *, session: Session, principal: Principal, spans: Sequence[tuple[int, Span]]
-) -> EmbeddedResult:
-    """Store the evaluations carried by just-stored spans, given as (trace rowid, span).
-
-    Evaluations that do not fit (a score for a label of another type, say) are left out
-    and described in `problems`; the spans themselves are stored regardless.
+) -> list[str]:
+    """Store the evaluations carried by just-stored spans, given as (trace rowid, span);
+    what comes back describes those that do not fit (a score for a label of another
+    type, say), which are left out. The spans themselves are stored regardless.
     """
     carried = [(trace_rowid, span, embedded_evaluations(span)) for trace_rowid, span in spans]
     carried = [item for item in carried if item[2]]
     if not carried:
-        return EmbeddedResult(0, [])
+        return []
     refs = stored_spans(
         session=session, keys=[(trace_rowid, span.span_id) for trace_rowid, span, _ in carried]
     )
@@ -140,5 +132,4 @@ def store_embedded_evaluations(
     outcomes = write_annotations(
         session=session, workspace_rowid=principal.workspace_rowid, drafts=drafts
     )
-    problems += [outcome.error or "" for outcome in outcomes if outcome.status == "error"]
-    return EmbeddedResult(sum(outcome.status != "error" for outcome in outcomes), problems)
+    return problems + [outcome.error or "" for outcome in outcomes if outcome.status == "error"]

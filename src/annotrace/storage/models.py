@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -370,3 +371,94 @@ class SignInFailure(Base):
     sign_in_failure_rowid: Mapped[int] = mapped_column(Integer, primary_key=True)
     email: Mapped[str] = mapped_column(String(320))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Correction(Base):
+    """The output a reviewer says a span should have given: the expected output of golden
+    datasets. One per span; a new correction replaces the last one (author and time
+    follow it)."""
+
+    __tablename__ = "corrections"
+    __table_args__ = (Index(None, "project_rowid"),)
+
+    correction_rowid: Mapped[int] = mapped_column(RowId, primary_key=True)
+    id: Mapped[str] = mapped_column(String(ID_LENGTH), unique=True)
+    span_rowid: Mapped[int] = mapped_column(
+        RowId, ForeignKey("spans.span_rowid", ondelete="CASCADE"), unique=True
+    )
+    project_rowid: Mapped[int] = mapped_column(
+        ForeignKey("projects.project_rowid", ondelete="CASCADE")
+    )
+    output: Mapped[str] = mapped_column(Text)
+    annotator_id: Mapped[str] = mapped_column(String(MAX_ANNOTATOR_ID))
+    user_rowid: Mapped[int | None] = mapped_column(
+        ForeignKey("users.user_rowid", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+EXPORT_FORMATS = ("jsonl", "csv", "parquet", "openai-chat", "preference-pairs")
+
+
+class Dataset(Base):
+    """A named golden set of a project; each save adds a DatasetVersion."""
+
+    __tablename__ = "datasets"
+    __table_args__ = (UniqueConstraint("project_rowid", "name_key"),)
+
+    dataset_rowid: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[str] = mapped_column(String(ID_LENGTH), unique=True)
+    project_rowid: Mapped[int] = mapped_column(
+        ForeignKey("projects.project_rowid", ondelete="CASCADE")
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    name_key: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DatasetVersion(Base):
+    """One saved export: the filter and format it was made with, who made it and when,
+    and the file itself (in DatasetChunk rows), so a download gives the same bytes later
+    whatever has changed since."""
+
+    __tablename__ = "dataset_versions"
+    __table_args__ = (
+        UniqueConstraint("dataset_rowid", "version"),
+        CheckConstraint(_in("format", EXPORT_FORMATS), name="format"),
+    )
+
+    dataset_version_rowid: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[str] = mapped_column(String(ID_LENGTH), unique=True)
+    dataset_rowid: Mapped[int] = mapped_column(
+        ForeignKey("datasets.dataset_rowid", ondelete="CASCADE")
+    )
+    version: Mapped[int] = mapped_column(Integer)
+    filter: Mapped[dict[str, Any]]
+    format: Mapped[str] = mapped_column(String(20))
+    span_count: Mapped[int] = mapped_column(Integer)
+    record_count: Mapped[int] = mapped_column(Integer)
+    # Spans that could not become a record, counted by reason.
+    skipped: Mapped[dict[str, Any]]
+    byte_size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_by: Mapped[str] = mapped_column(String(MAX_ANNOTATOR_ID))
+    user_rowid: Mapped[int | None] = mapped_column(
+        ForeignKey("users.user_rowid", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DatasetChunk(Base):
+    """A piece of a saved file, in order; pieces keep memory flat while saving and
+    downloading, and live in the database so every server process can serve them."""
+
+    __tablename__ = "dataset_chunks"
+
+    dataset_version_rowid: Mapped[int] = mapped_column(
+        ForeignKey("dataset_versions.dataset_version_rowid", ondelete="CASCADE"),
+        primary_key=True,
+    )
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
