@@ -16,6 +16,7 @@ from annotrace.domain.span_tree import TreeNode, build_tree
 from annotrace.domain.spans import SpanKind, StatusCode, is_valid_span_id, is_valid_trace_id
 from annotrace.errors import Conflict, InvalidInput, NotFound
 from annotrace.schemas.common import Page
+from annotrace.schemas.filters import Condition
 from annotrace.schemas.traces import RootSpan, SpanNode, SpanRead, TraceRead, TraceSummary
 from annotrace.services.projects import get_project
 from annotrace.storage.models import Project, Span, Trace
@@ -48,8 +49,9 @@ class TraceFilters:
     status: StatusCode | None = None  # ERROR: a span failed; OK: none did
     root_kind: SpanKind | None = None
     annotated: bool | None = None  # by people (eval scores do not count)
+    where: Condition | None = None  # some span of the trace matches it (the span filter's)
 
-    def apply(self, query: Select[Trace]) -> Select[Trace]:
+    def apply(self, query: Select[Trace], *, dialect: str) -> Select[Trace]:
         if self.search:
             if len(self.search) > MAX_SEARCH_LENGTH:
                 raise InvalidInput(
@@ -80,6 +82,14 @@ class TraceFilters:
             query = query.where(
                 Trace.annotation_count > 0 if self.annotated else Trace.annotation_count == 0
             )
+        if self.where is not None:
+            # Imported here: services.search builds on this module (span_fields).
+            from annotrace.services.search import where_clause
+
+            matching = select(Span.span_rowid).where(
+                Span.trace_rowid == Trace.trace_rowid, where_clause(self.where, dialect=dialect)
+            )
+            query = query.where(matching.exists())
         return query
 
 
@@ -108,7 +118,7 @@ def list_traces(
     if end_time is not None:
         query = query.where(Trace.start_time < end_time)
     if filters is not None:
-        query = filters.apply(query)
+        query = filters.apply(query, dialect=session.connection().dialect.name)
     if cursor is not None:
         after_time, after_trace_id = decode_cursor(cursor)
         query = query.where(

@@ -8,7 +8,7 @@ Evaluation tab) and swaps them in without reloading. Requests from the script ca
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -21,12 +21,15 @@ from sqlalchemy.orm import Session
 from annotrace.domain.spans import SpanKind, StatusCode
 from annotrace.errors import InvalidInput, NotFound
 from annotrace.schemas.annotations import AnnotationCreate, AnnotationUpdate, NoteCreate
+from annotrace.schemas.common import Page
 from annotrace.schemas.labels import LabelRead
-from annotrace.schemas.traces import SpanNode, SpanRead, TraceRead
-from annotrace.services import annotate, labels, notes, projects, traces
+from annotrace.schemas.search import SpanResult
+from annotrace.schemas.traces import SpanNode, SpanRead, TraceRead, TraceSummary
+from annotrace.services import annotate, labels, notes, projects, search, traces
 from annotrace.services.sessions import SignedIn
 from annotrace.services.traces import TraceFilters
 from annotrace.storage.engine import Database
+from annotrace.web.dashboard.filter_bar import ROW_TYPES, Bar, Row, parse_time, read_bar
 from annotrace.web.dashboard.session import (
     ANNOTATE_ROLES,
     CheckedUser,
@@ -39,17 +42,18 @@ from annotrace.web.deps import DatabaseDep
 router = APIRouter(include_in_schema=False)
 
 TABS = ("io", "attributes", "evaluation", "notes")
-LIST_PARAMS = ("project", "q", "status", "kind", "annotated", "start", "end", "cursor")
+LIST_PARAMS = ("project", "view", "q", "status", "kind", "annotated", "start", "end", "cursor")
 Link = Callable[..., str]
 
 
-def linker(params: dict[str, str]) -> Link:
-    """`link(trace=…, span=None)`: this page's URL with some parameters changed."""
+def linker(params: dict[str, str], conditions: Sequence[tuple[str, str]] = ()) -> Link:
+    """`link(trace=…, span=None)`: this page's URL with some parameters changed; the
+    filter bar's `conditions` ride along."""
 
     def link(**changes: Any) -> str:
         merged = {**params, **changes}
-        kept = {key: str(value) for key, value in merged.items() if value not in (None, "")}
-        return "/traces?" + urlencode(kept)
+        kept = [(key, str(value)) for key, value in merged.items() if value not in (None, "")]
+        return "/traces?" + urlencode([*kept, *conditions])
 
     return link
 
@@ -203,19 +207,7 @@ def _score(score: float | None) -> str:
 # --- the page -----------------------------------------------------------------------------
 
 
-def _parse_time(raw: str, field: str) -> datetime | None:
-    if not raw:
-        return None
-    try:
-        moment = datetime.fromisoformat(raw)
-    except ValueError:
-        raise InvalidInput(
-            f"{raw!r} is not a date and time", field=field, expected="YYYY-MM-DDTHH:MM"
-        ) from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
-
-
-def _filters(params: dict[str, str]) -> TraceFilters:
+def _filters(params: dict[str, str], bar: Bar) -> TraceFilters:
     status = {"error": StatusCode.ERROR, "ok": StatusCode.OK}.get(params.get("status", ""))
     kind = params.get("kind", "")
     return TraceFilters(
@@ -223,6 +215,7 @@ def _filters(params: dict[str, str]) -> TraceFilters:
         status=status,
         root_kind=SpanKind(kind) if kind in SpanKind.__members__ else None,
         annotated={"yes": True, "no": False}.get(params.get("annotated", "")),
+        where=bar.where(),
     )
 
 
@@ -231,21 +224,29 @@ def page_context(
     user: SignedIn,
     params: dict[str, str],
     *,
+    bar: Bar | None = None,
     form: FormState | None = None,
 ) -> dict[str, Any]:
     principal = user.principal
+    bar = bar or Bar()
     listed = projects.list_projects(session=session, principal=principal)
-    link = linker(params)
+    link = linker(params, bar.query())
+    view = "spans" if params.get("view") == "spans" else "traces"
     context: dict[str, Any] = {
         "user": user,
         "section": "traces",
         "projects": listed,
         "kinds": [kind.value for kind in SpanKind],
         "filters": params,
+        "bar": bar,
+        "row_types": ROW_TYPES,
+        "blank_row": Row(position=-1, parts={}),
+        "view": view,
         "cursor": params.get("cursor"),
         "link": link,
         "open_trace": None,
         "filter_error": None,
+        "filter_error_field": None,
     }
     if not listed:
         return context
@@ -256,21 +257,17 @@ def page_context(
     )
     params["project"] = project.id
     context["project"] = project
+    project_labels = labels.list_labels(session=session, principal=principal, project_id=project.id)
+    context["labels"] = project_labels
+    context["options_of"] = lambda name: _options_of(project_labels, name)
     try:
-        page = traces.list_traces(
-            session=session,
-            principal=principal,
-            project_id=project.id,
-            cursor=params.get("cursor") or None,
-            start_time=_parse_time(params.get("start", ""), "From"),
-            end_time=_parse_time(params.get("end", ""), "To"),
-            filters=_filters(params),
-        )
+        page, chips = _listing(session, user, params, bar, project_id=project.id, view=view)
     except InvalidInput as error:
-        context["filter_error"] = (
-            f"{error.field}: {error.message}" if error.field else error.message
-        )
-        page = traces.list_traces(session=session, principal=principal, project_id=project.id)
+        # The list stays usable, unfiltered, next to the message naming the bad part.
+        context["filter_error"] = error.message
+        context["filter_error_field"] = error.field
+        page, chips = _listing(session, user, {}, Bar(), project_id=project.id, view=view)
+    context["row_chips"] = chips
     context["page"] = page
     if params.get("trace"):
         try:
@@ -290,6 +287,46 @@ def page_context(
     return context
 
 
+def _listing(
+    session: Session,
+    user: SignedIn,
+    params: dict[str, str],
+    bar: Bar,
+    *,
+    project_id: str,
+    view: str,
+) -> tuple[Page[TraceSummary] | Page[SpanResult], dict[str, list[Chip]]]:
+    """The Spans view: the matching spans, with chips of their annotations. The Traces
+    view: the traces with at least one matching span."""
+    cursor = params.get("cursor") or None
+    if view == "spans":
+        spans = search.search_spans(
+            session=session,
+            principal=user.principal,
+            span_filter=bar.span_filter(project_id=project_id),
+            cursor=cursor,
+        )
+        return spans, {span.span_id: _chips(span.annotations) for span in spans.items}
+    listed = traces.list_traces(
+        session=session,
+        principal=user.principal,
+        project_id=project_id,
+        cursor=cursor,
+        start_time=parse_time(params.get("start", ""), "start"),
+        end_time=parse_time(params.get("end", ""), "end"),
+        filters=_filters(params, bar),
+    )
+    return listed, {}
+
+
+def _options_of(project_labels: list[LabelRead], name: str) -> list[str]:
+    """The options of a categorical label, for the bar's value select; [] for others."""
+    label = _label_named(project_labels, name)
+    if label is None or label.type.value != "categorical":
+        return []
+    return [str(option) for option in label.settings.get("options", [])]
+
+
 def _params(request: Request) -> dict[str, str]:
     wanted = (*LIST_PARAMS, "trace", "span", "tab")
     return {key: request.query_params[key] for key in wanted if request.query_params.get(key)}
@@ -300,13 +337,17 @@ def traces_page(
     request: Request, user: CurrentUser, database: DatabaseDep, add: str = "", edit: str = ""
 ) -> Response:
     params = _params(request)
+    bar = read_bar(request.query_params.multi_items())
+    if "remove" in request.query_params:
+        # The Remove button of a browser without the script: on to the URL without it.
+        return RedirectResponse(linker(params, bar.query())(), status_code=303)
     form = None
     with database.read() as session:
         if edit:
             form = _edit_form(session, user, edit)
         elif add:
             form = FormState(open=True)
-        context = page_context(session, user, params, form=form)
+        context = page_context(session, user, params, bar=bar, form=form)
     return templates.TemplateResponse(request, "traces.html", context)
 
 

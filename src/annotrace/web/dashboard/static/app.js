@@ -95,7 +95,9 @@
     for (const other of rows()) {
       other.classList.toggle("selected", other === row);
     }
-    setParams({ trace: row.dataset.traceId, span: null, tab: null, add: null, edit: null }, true);
+    // A row of the Spans view opens its trace at its span.
+    const span = row.dataset.spanId || null;
+    setParams({ trace: row.dataset.traceId, span: span, tab: null, add: null, edit: null }, true);
     const selected = host.querySelector('[role=treeitem][aria-selected="true"]')
       || host.querySelector("[role=treeitem]");
     if (selected) {
@@ -111,7 +113,8 @@
     const traceId = drawer.dataset.traceId;
     drawer.remove();
     setParams({ trace: null, span: null, tab: null, add: null, edit: null }, true);
-    const row = rows().find(function (r) { return r.dataset.traceId === traceId; });
+    const row = document.querySelector("#trace-list .trace-row.selected")
+      || rows().find(function (r) { return r.dataset.traceId === traceId; });
     if (row) {
       row.classList.remove("selected");
       focusRow(row);
@@ -452,6 +455,146 @@
     const name = document.getElementById("ann-name");
     if (name) {
       name.focus();
+    }
+  });
+})();
+
+// --- the filter bar (Traces page) ----------------------------------------------------------
+(function () {
+  const ROW_INDEX = "__i__";
+
+  // Show only the fieldsets of the row's type; hidden ones are disabled too, so the URL
+  // carries only the parts that count.
+  function showRowParts(select) {
+    const row = select.closest(".bar-row");
+    for (const fieldset of row.querySelectorAll("fieldset.bar-parts")) {
+      const chosen = fieldset.dataset.forTypes.split(" ").indexOf(select.value) !== -1;
+      fieldset.hidden = !chosen;
+      fieldset.disabled = !chosen;
+    }
+  }
+
+  function addRow() {
+    const list = document.getElementById("bar-rows");
+    const template = document.getElementById("bar-row-template");
+    let next = 0;
+    for (const row of list.querySelectorAll(".bar-row")) {
+      next = Math.max(next, Number(row.dataset.index) + 1);
+    }
+    const fresh = template.content.firstElementChild.cloneNode(true);
+    for (const element of [fresh, ...fresh.querySelectorAll("*")]) {
+      for (const attribute of Array.from(element.attributes)) {
+        if (attribute.value.indexOf(ROW_INDEX) !== -1) {
+          element.setAttribute(attribute.name, attribute.value.split(ROW_INDEX).join(String(next)));
+        }
+      }
+    }
+    list.appendChild(fresh);
+    const type = fresh.querySelector(".bar-type");
+    showRowParts(type);
+    type.focus();
+  }
+
+  // A categorical label offers its options (from the page's datalists) in a select;
+  // any other label, a text box.
+  function fitOption(labelInput) {
+    const row = labelInput.closest(".bar-row");
+    const current = row.querySelector(".bar-option");
+    const key = labelInput.value.trim().toLowerCase();
+    const source = Array.from(document.querySelectorAll("datalist.label-options")).find(
+      function (list) { return list.dataset.label === key; }
+    );
+    if (source ? current.dataset.label === key : current.tagName === "INPUT") {
+      return;
+    }
+    let fresh;
+    if (source) {
+      fresh = document.createElement("select");
+      const any = document.createElement("option");
+      any.value = "";
+      any.textContent = "any value";
+      fresh.appendChild(any);
+      for (const option of source.querySelectorAll("option")) {
+        const copy = document.createElement("option");
+        copy.value = option.value;
+        copy.textContent = option.value;
+        fresh.appendChild(copy);
+      }
+      fresh.multiple = row.querySelector(".bar-match").value === "in";
+      fresh.dataset.label = key;
+    } else {
+      fresh = document.createElement("input");
+      fresh.placeholder = "any value";
+    }
+    fresh.id = current.id;
+    fresh.name = current.name;
+    fresh.className = "bar-option";
+    current.replaceWith(fresh);
+  }
+
+  // Empty fields say nothing: leave them out of the URL, so it stays short to share.
+  function dropEmpty(event) {
+    const kept = [];
+    for (const [key, value] of event.formData.entries()) {
+      if (value !== "") {
+        kept.push([key, value]);
+      }
+    }
+    for (const key of new Set(event.formData.keys())) {
+      event.formData.delete(key);
+    }
+    for (const [key, value] of kept) {
+      event.formData.append(key, value);
+    }
+  }
+
+  document.addEventListener("change", function (event) {
+    const target = event.target;
+    if (target.matches(".bar-type")) {
+      showRowParts(target);
+    } else if (target.matches(".bar-match")) {
+      const option = target.closest(".bar-row").querySelector(".bar-option");
+      if (option.tagName === "SELECT") {
+        option.multiple = target.value === "in";
+      }
+    }
+  });
+
+  document.addEventListener("input", function (event) {
+    if (event.target.matches(".bar-label")) {
+      fitOption(event.target);
+    }
+  });
+
+  document.addEventListener("click", function (event) {
+    const target = event.target;
+    if (target.closest(".add-row")) {
+      addRow();
+      return;
+    }
+    const remove = target.closest(".remove-row");
+    if (remove) {
+      // Without the script this button submits the form with remove=<row>.
+      event.preventDefault();
+      const list = document.getElementById("bar-rows");
+      remove.closest(".bar-row").remove();
+      if (!list.querySelector(".bar-row")) {
+        addRow();
+      }
+    }
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    const form = document.getElementById("filter-bar");
+    if (!form) {
+      return;
+    }
+    form.addEventListener("formdata", dropEmpty);
+    for (const select of form.querySelectorAll(".bar-type")) {
+      showRowParts(select);
+    }
+    for (const button of form.querySelectorAll(".add-row")) {
+      button.hidden = false;
     }
   });
 })();
