@@ -100,9 +100,29 @@ def tour(page: Page, out: Path) -> None:
     shoot(page, out, "labels-admin")
     page.goto("/keys")
     shoot(page, out, "keys")
+    filter_bar(page, out)
     page.set_viewport_size({"width": 420, "height": 860})
     page.goto("/traces")
     shoot(page, out, "traces-narrow")
+
+
+def filter_bar(page: Page, out: Path) -> None:
+    """The Spans view of "Response Quality = good and score at least 0.8"."""
+    page.goto("/traces")
+    support = page.locator("#f-project option", has_text="support-bot").get_attribute("value")
+    page.goto(f"/traces?project={support}&view=spans")
+    first = page.locator("#bar-rows .bar-row").nth(0)
+    first.get_by_label("Condition", exact=True).select_option("annotation")
+    first.get_by_label("Annotation", exact=True).fill("Response Quality")
+    first.get_by_label("Value", exact=True).select_option("good")
+    page.get_by_role("button", name="Add condition").click()
+    second = page.locator("#bar-rows .bar-row").nth(1)
+    second.get_by_label("Condition", exact=True).select_option("annotation")
+    second.get_by_label("Annotation", exact=True).fill("Response Quality")
+    second.get_by_label("at least", exact=True).fill("0.8")
+    page.get_by_role("button", name="Apply filters").click()
+    expect(page.locator("#trace-list .span-row").first).to_be_visible()
+    shoot(page, out, "filter-bar")
 
 
 def main() -> None:
