@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from annotrace.domain.spans import SpanKind, StatusCode
+from annotrace.services import search as search_service
 from annotrace.storage.engine import Database
 from tests.conftest import headers_for, make_key_pair
 from tests.storage.test_ingest import principal_of, store
@@ -205,8 +206,45 @@ CASES = [
 ]
 
 
+CASES += [
+    ({"type": "text", "contains": "re"}, [0, 1]),  # too short for a trigram index
+    ({"type": "text", "contains": "REFUND IS ON"}, [1]),
+    ({"type": "text", "contains": "hello", "within": ["name"]}, []),
+    (
+        {
+            "type": "not",
+            "condition": {
+                "type": "annotation",
+                "label": "verdict",
+                "value": {"op": "eq", "value": "good"},
+            },
+        },
+        [2, 4, 5],
+    ),
+    ({"type": "not", "condition": {"type": "annotation", "annotator": "ana"}}, [3, 4, 5]),
+    (
+        {
+            "type": "or",
+            "conditions": [
+                {"type": "annotation", "label": "topics"},
+                {"type": "text", "contains": "sorry"},
+            ],
+        },
+        [2, 3],
+    ),
+]
+
+
+@pytest.fixture(params=["set of matches", "per span"])
+def plan(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both ways a condition can be written: the set of matching spans (taken when the
+    matches are few) and EXISTS per span (when they are many)."""
+    few = 10**9 if request.param == "set of matches" else 0
+    monkeypatch.setattr(search_service, "FEW_MATCHES", few)
+
+
 @pytest.mark.parametrize(("where", "expected"), CASES, ids=[str(i) for i in range(len(CASES))])
-async def test_each_condition(client, auth, project: Project, where, expected) -> None:
+async def test_each_condition(client, auth, project: Project, plan, where, expected) -> None:
     assert await search(client, auth, project, where) == expected
 
 

@@ -8,14 +8,15 @@ from sqlalchemy import inspect
 
 from annotrace.storage import migrate
 from annotrace.storage.engine import Database
-from annotrace.storage.models import Base
+from annotrace.storage.models import Base, include_name
 
 TABLES = {"workspaces", "users", "memberships", "api_keys", "projects", "traces", "spans"}
 
 
 def test_migrated_schema_matches_models(database: Database) -> None:
     with database.engine.connect() as connection:
-        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        context = MigrationContext.configure(connection, opts={"include_name": include_name})
+        differences = compare_metadata(context, Base.metadata)
     assert differences == []
 
 

@@ -1,14 +1,23 @@
 """Span search: the filter of `schemas.filters`, translated into SQL that runs in the database.
 
-Every condition becomes a SQL expression on `spans` (annotation and note conditions as
-EXISTS subqueries on their span), so a page costs one query for the spans, one for
-their annotations and one for their notes, whatever the filter.
+Every condition becomes a SQL expression on `spans`, so a page costs one query for the
+spans, one for their annotations and one for their notes, whatever the filter.
+
+Pages are newest first, and a condition on annotations (or notes, or text) can be written
+two ways that select the same spans: EXISTS per span, checked on the newest spans until a
+page is full (quick when matches are common, a scan of the project when they are rare),
+or the set of matching spans, read from an index on annotations (quick when matches are
+few, slow when they are many). Given a `Scope`, a condition first reads its matches, up
+to FEW_MATCHES of them, and takes the set when there are fewer.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import (
     ColumnElement,
+    Select,
     and_,
     exists,
     func,
@@ -19,7 +28,7 @@ from sqlalchemy import (
     tuple_,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from annotrace.domain.access import Principal
 from annotrace.domain.cursors import decode_cursor, encode_cursor
@@ -40,15 +49,45 @@ from annotrace.schemas.search import SpanResult
 from annotrace.services import annotate, notes
 from annotrace.services.projects import get_project
 from annotrace.services.traces import MAX_PAGE_SIZE, span_fields
+from annotrace.storage.fulltext import contains_text
 from annotrace.storage.models import Annotation, Note, Span, Trace
 
 MAX_DEPTH = 8
 
 _SPAN_COLUMNS = {"kind": Span.kind, "name": Span.name, "status": Span.status_code}
+_TEXT_COLUMNS = {"input": Span.input_value, "output": Span.output_value, "name": Span.name}
+
+# Up to this many matching rows, a condition reads them from an index and selects their
+# spans (about 15 µs a span on SQLite, sorting included); beyond it, one span in
+# FEW_MATCHES / spans matches, and the newest spans, checked one by one (about 1 µs
+# each), fill a page first up to tens of millions of spans.
+FEW_MATCHES = 2_000
 
 
-def where_clause(condition: Condition, *, dialect: str, depth: int = 1) -> ColumnElement[bool]:
-    """The SQL of a condition, over the `spans` table."""
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """The project a filter runs on, so that conditions can count their matches first."""
+
+    session: Session
+    project_rowid: int
+
+    def few(self, rows: Select[int]) -> list[int] | None:
+        """The span rowids `rows` selects when there are fewer than FEW_MATCHES (reading
+        at most that many), else None.
+
+        The rowids themselves, not the query again: on SQLite a read transaction is one
+        snapshot, so they are what the query would find; PostgreSQL (read committed)
+        could see a few more annotations committed in between.
+        """
+        found = self.session.scalars(rows.limit(FEW_MATCHES)).all()
+        return sorted(set(found)) if len(found) < FEW_MATCHES else None
+
+
+def where_clause(
+    condition: Condition, *, dialect: str, depth: int = 1, scope: Scope | None = None
+) -> ColumnElement[bool]:
+    """The SQL of a condition, over the `spans` table. Without a scope (inside a
+    correlated subquery, say), conditions on annotations and notes are EXISTS per span."""
     if depth > MAX_DEPTH:
         raise InvalidInput(
             f"where: conditions are nested more than {MAX_DEPTH} levels deep",
@@ -57,29 +96,63 @@ def where_clause(condition: Condition, *, dialect: str, depth: int = 1) -> Colum
         )
     if isinstance(condition, AndCondition):
         return and_(
-            *(where_clause(c, dialect=dialect, depth=depth + 1) for c in condition.conditions)
+            *(
+                where_clause(c, dialect=dialect, depth=depth + 1, scope=scope)
+                for c in condition.conditions
+            )
         )
     if isinstance(condition, OrCondition):
         return or_(
-            *(where_clause(c, dialect=dialect, depth=depth + 1) for c in condition.conditions)
+            *(
+                where_clause(c, dialect=dialect, depth=depth + 1, scope=scope)
+                for c in condition.conditions
+            )
         )
     if isinstance(condition, NotCondition):
-        return not_(where_clause(condition.condition, dialect=dialect, depth=depth + 1))
+        return not_(
+            where_clause(condition.condition, dialect=dialect, depth=depth + 1, scope=scope)
+        )
     if isinstance(condition, SpanCondition):
         return _span_condition(condition)
     if isinstance(condition, TextCondition):
-        columns = {"input": Span.input_value, "output": Span.output_value, "name": Span.name}
-        return or_(
-            *(
-                columns[part].icontains(condition.contains, autoescape=True)
-                for part in condition.within
-            )
+        return contains_text(
+            [_TEXT_COLUMNS[part] for part in condition.within],
+            condition.contains,
+            dialect=dialect,
+            few=scope.few if scope is not None else None,
         )
     if isinstance(condition, AnnotationCondition):
-        return _annotation_condition(condition, dialect)
+        return _annotation_condition(condition, dialect, scope)
     assert isinstance(condition, NotesCondition)
-    has_notes = exists().where(Note.span_rowid == Span.span_rowid)
+    has_notes = _attached(Note.span_rowid, Note.project_rowid, [], scope, dialect)
     return has_notes if condition.exists else not_(has_notes)
+
+
+def _attached(
+    span_rowid: InstrumentedAttribute[int],
+    project_rowid: InstrumentedAttribute[int],
+    parts: list[ColumnElement[bool]],
+    scope: Scope | None,
+    dialect: str,
+) -> ColumnElement[bool]:
+    """Whether the span has a row (annotation, note) matching `parts`: as the set of such
+    spans when they are few, else as EXISTS per span.
+
+    Rows carry their span's project, so the project's rows are all its spans have.
+    """
+    if scope is not None:
+        rows = select(span_rowid).where(project_rowid == scope.project_rowid, *parts)
+        found = scope.few(rows)
+        if found is not None:
+            return Span.span_rowid.in_(found)
+    # Correlated on the span alone: with the project too, SQLite would rather read the
+    # (project, label) index than the few rows of the span.
+    rows = select(literal(1)).where(span_rowid == Span.span_rowid, *parts)
+    if dialect == "postgresql":
+        # OFFSET 0 keeps it a check per span: PostgreSQL would turn a plain EXISTS into a
+        # join, and (misjudging how many annotations match) read every one of them first.
+        rows = rows.offset(0)
+    return rows.exists()
 
 
 def _span_condition(condition: SpanCondition) -> ColumnElement[bool]:
@@ -106,14 +179,12 @@ def _span_condition(condition: SpanCondition) -> ColumnElement[bool]:
     return column == values[0]
 
 
-def _annotation_condition(condition: AnnotationCondition, dialect: str) -> ColumnElement[bool]:
-    parts: list[ColumnElement[bool]] = [Annotation.span_rowid == Span.span_rowid]
+def _annotation_condition(
+    condition: AnnotationCondition, dialect: str, scope: Scope | None
+) -> ColumnElement[bool]:
+    parts: list[ColumnElement[bool]] = []
     if condition.label is not None:
-        # Also the project: the index on (project_rowid, name_key) serves the subquery.
-        parts += [
-            Annotation.project_rowid == Span.project_rowid,
-            Annotation.name_key == condition.label.strip().casefold(),
-        ]
+        parts.append(Annotation.name_key == condition.label.strip().casefold())
     if condition.value is not None:
         parts.append(_value_match(condition, dialect))
     if condition.score is not None:
@@ -127,7 +198,7 @@ def _annotation_condition(condition: AnnotationCondition, dialect: str) -> Colum
         # "human" means people, whichever way they sent it (dashboard or API).
         sources = ("human", "api") if condition.source == "human" else (condition.source,)
         parts.append(Annotation.source.in_(sources))
-    found = exists().where(*parts)
+    found = _attached(Annotation.span_rowid, Annotation.project_rowid, parts, scope, dialect)
     return found if condition.exists else not_(found)
 
 
@@ -138,11 +209,21 @@ def _value_match(condition: AnnotationCondition, dialect: str) -> ColumnElement[
         return Annotation.label == match.value
     if match.op == "in":
         return Annotation.label.in_(match.values or [])
-    # A multi-choice value is a JSON list of options: does it hold this one?
+    # A multi-choice value is a JSON list of options: does it hold this one? Its Label
+    # view is the options joined (domain.labels), so the label column, read from an
+    # index, rules out most annotations before their JSON is read.
+    assert match.value is not None
+    in_label = Annotation.label.contains(match.value, autoescape=True)
     if dialect == "postgresql":
-        return Annotation.value.op("@>")(literal([match.value], JSONB))
+        # jsonb_typeof: implied by @> of a list, and what lets the (partial) GIN index of
+        # categorical values answer.
+        return and_(
+            in_label,
+            func.jsonb_typeof(Annotation.value) == "array",
+            Annotation.value.op("@>")(literal([match.value], JSONB)),
+        )
     options = func.json_each(Annotation.value).table_valued("value")
-    return exists().where(options.c.value == match.value)
+    return and_(in_label, exists().where(options.c.value == match.value))
 
 
 def search_spans(
@@ -172,7 +253,11 @@ def search_spans(
         query = query.where(Span.start_time < span_filter.end_time)
     if span_filter.where is not None:
         query = query.where(
-            where_clause(span_filter.where, dialect=session.connection().dialect.name)
+            where_clause(
+                span_filter.where,
+                dialect=session.connection().dialect.name,
+                scope=Scope(session, project.project_rowid),
+            )
         )
     if cursor is not None:
         after_time, after_span = decode_cursor(cursor)

@@ -19,6 +19,7 @@ from annotrace.schemas.common import Page
 from annotrace.schemas.filters import Condition
 from annotrace.schemas.traces import RootSpan, SpanNode, SpanRead, TraceRead, TraceSummary
 from annotrace.services.projects import get_project
+from annotrace.storage.fulltext import some_span_contains
 from annotrace.storage.models import Project, Span, Trace
 
 MAX_PAGE_SIZE = 500
@@ -60,13 +61,15 @@ class TraceFilters:
                     expected=f"at most {MAX_SEARCH_LENGTH} characters",
                 )
             text = self.search
-            matching = select(Span.span_rowid).where(
-                Span.trace_rowid == Trace.trace_rowid,
-                Span.name.icontains(text, autoescape=True)
-                | Span.input_value.icontains(text, autoescape=True)
-                | Span.output_value.icontains(text, autoescape=True),
+            query = query.where(
+                some_span_contains(
+                    [Span.name, Span.input_value, Span.output_value],
+                    text,
+                    dialect=dialect,
+                    group=Span.trace_rowid,
+                    of=Trace.trace_rowid,
+                )
             )
-            query = query.where(matching.exists())
         if self.status is StatusCode.ERROR:
             query = query.where(Trace.error_count > 0)
         elif self.status is not None:

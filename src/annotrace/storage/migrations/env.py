@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from annotrace.storage.models import Base
+from annotrace.storage.models import Base, include_name
 
 connection = context.config.attributes["connection"]
 context.configure(
@@ -13,6 +13,7 @@ context.configure(
     # SQLite cannot ALTER most things in place; batch mode copies the table instead.
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
+    include_name=include_name,
 )
 with context.begin_transaction():
     context.run_migrations()
