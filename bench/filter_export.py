@@ -55,6 +55,7 @@ from annotrace.services.search import search_spans  # noqa: E402
 from annotrace.storage import migrate  # noqa: E402
 from annotrace.storage.engine import Database  # noqa: E402
 from annotrace.storage.models import Annotation, Label, Note  # noqa: E402
+from annotrace.storage.models import Project as ProjectRow  # noqa: E402
 from annotrace.storage.models import Span as SpanRow  # noqa: E402
 from annotrace.storage.upsert import insert_rows  # noqa: E402
 
@@ -579,6 +580,95 @@ def counts(database: Database) -> tuple[int, int]:
     return spans, annotations
 
 
+# --- exports --------------------------------------------------------------------------------
+
+EXPORT_SIZES = (20_000, 100_000)
+
+
+def _rss_mib() -> float:
+    with open("/proc/self/status") as status:
+        line = next(line for line in status if line.startswith("VmRSS:"))
+    return int(line.split()[1]) / 1024
+
+
+def _export_once(url: str, principal: Principal, span_filter: dict[str, Any], fmt: str) -> dict:
+    """One export in a process of its own, so its peak memory is its own."""
+    import resource
+
+    from annotrace.schemas.exports import ExportRequest
+    from annotrace.services.exports import SpanExport
+
+    database = Database(url)
+    before = _rss_mib()
+    started = time.perf_counter()
+    size = 0
+    with database.read() as session:
+        export = SpanExport(
+            session=session,
+            principal=principal,
+            request=ExportRequest.model_validate({"filter": span_filter, "format": fmt}),
+        )
+        for chunk in export.chunks():
+            size += len(chunk)
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    database.dispose()
+    summary = export.summary()
+    return {
+        "seconds": seconds,
+        "bytes": size,
+        "spans": summary.spans,
+        "records": summary.records,
+        "skipped": sum(summary.skipped.values()),
+        "rss_before": before,
+        "rss_peak": peak,
+    }
+
+
+def newest_spans_filter(database: Database, project_id: str, count: int) -> dict[str, Any]:
+    """A filter of the project's newest `count` spans (a time range)."""
+    with database.read() as session:
+        start = session.scalar(
+            select(SpanRow.start_time)
+            .join(ProjectRow, ProjectRow.project_rowid == SpanRow.project_rowid)
+            .where(ProjectRow.id == project_id)
+            .order_by(SpanRow.start_time.desc())
+            .offset(count - 1)
+            .limit(1)
+        )
+    if start is None:  # fewer spans than that: all of them
+        return {"project_id": project_id}
+    return {"project_id": project_id, "start_time": start.isoformat()}
+
+
+def export_figures(database: Database, principal: Principal, project_id: str) -> None:
+    """Time and peak memory of exporting the newest 20,000 and 100,000 spans to each format,
+    each in a fresh process (the memory a server would add for one export)."""
+    import multiprocessing
+
+    from annotrace.domain.export_formats import FORMATS
+
+    url = database.url.render_as_string(hide_password=False)
+    context = multiprocessing.get_context("spawn")
+    print(f"\n  exports ({database.kind}), each in a fresh process:")
+    print(
+        f"  {'format':<17} {'spans':>8} {'records':>8} {'skipped':>8} {'MiB':>8} "
+        f"{'seconds':>8} {'spans/s':>8} {'RSS before':>10} {'peak':>6} {'growth':>6}"
+    )
+    for count in EXPORT_SIZES:
+        span_filter = newest_spans_filter(database, project_id, count)
+        for fmt in FORMATS:
+            with context.Pool(1) as pool:
+                result = pool.apply(_export_once, (url, principal, span_filter, fmt))
+            growth = result["rss_peak"] - result["rss_before"]
+            print(
+                f"  {fmt:<17} {result['spans']:>8,} {result['records']:>8,} "
+                f"{result['skipped']:>8,} {result['bytes'] / 2**20:>8.1f} "
+                f"{result['seconds']:>8.2f} {result['spans'] / result['seconds']:>8,.0f} "
+                f"{result['rss_before']:>10.0f} {result['rss_peak']:>6.0f} {growth:>6.0f}"
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--spans", type=int, default=1_000_000)
@@ -589,6 +679,8 @@ def main() -> None:
     )
     parser.add_argument("--explain", action="store_true", help="print each filter's plan")
     parser.add_argument("--only", help="time only the filters whose name contains this")
+    parser.add_argument("--no-filters", action="store_true", help="skip the filter timings")
+    parser.add_argument("--no-exports", action="store_true", help="skip the export timings")
     add_common_options(parser, port=0)
     args = parser.parse_args()
     for kind in args.databases.split(","):
@@ -596,9 +688,13 @@ def main() -> None:
         with bench_database(kind, args) as (database, principal):
             spans, annotations = counts(database)
             # 1. Filters: the first page (and a few later pages) of typical filters.
-            timings = time_filters(database, principal, args.runs, args.explain, args.only)
-            print_filter_table(kind, spans, annotations, timings)
-            # 2. Exports go here, on the same database.
+            if not args.no_filters:
+                timings = time_filters(database, principal, args.runs, args.explain, args.only)
+                print_filter_table(kind, spans, annotations, timings)
+            # 2. Exports of the newest spans to each format, on the same database.
+            project_id = find_project(database, principal)
+            if not args.no_exports and project_id is not None:
+                export_figures(database, principal, project_id)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ import typer
 from typer.core import TyperGroup
 
 from annotrace import __version__
-from annotrace.cli import db, demo, keys, labels, serve, users
+from annotrace.cli import db, demo, export, keys, labels, serve, users
 from annotrace.errors import AnnotraceError
 
 
@@ -38,6 +38,7 @@ app.add_typer(keys.app, name="keys")
 app.add_typer(users.app, name="users")
 app.add_typer(labels.app, name="labels")
 app.add_typer(demo.app, name="demo")
+app.command("export")(export.export)
 
 
 def _version(value: bool) -> None:

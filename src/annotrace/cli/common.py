@@ -9,7 +9,14 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from sqlalchemy.orm import Session
 
+from annotrace.domain.access import Principal, Role
+from annotrace.domain.ids import is_public_id
+from annotrace.domain.names import validate_name
+from annotrace.errors import NotFound
+from annotrace.services.projects import ensure_projects, get_project, list_projects
+from annotrace.services.workspaces import get_workspace
 from annotrace.settings import Settings, load_settings
 from annotrace.storage import migrate
 from annotrace.storage.engine import Database
@@ -49,3 +56,29 @@ def database_from(database_url: str | None) -> Iterator[Database]:
 def print_json(data: Any) -> None:
     # Plain print, not rich: scripts parse this output.
     typer.echo(json.dumps(data, indent=2, default=str))
+
+
+def admin_principal(session: Session, workspace: str) -> Principal:
+    """The CLI works on the database directly, as an admin of the workspace."""
+    owner = get_workspace(session=session, name=workspace)
+    return Principal(
+        workspace_rowid=owner.workspace_rowid,
+        workspace_id=owner.id,
+        workspace_name=owner.name,
+        role=Role.ADMIN,
+    )
+
+
+def project_id_of(session: Session, principal: Principal, project: str, *, create: bool) -> str:
+    """The public id of the project named (or identified) by `project`."""
+    if is_public_id(project.strip(), "prj"):
+        return get_project(session=session, principal=principal, project_id=project.strip()).id
+    name = validate_name(project, field="--project")
+    if create:
+        ensure_projects(session=session, workspace_rowid=principal.workspace_rowid, names=[name])
+    # No service looks a project up by name alone; listing the workspace's projects is
+    # cheap enough for a command run by hand.
+    for found in list_projects(session=session, principal=principal):
+        if found.name == name:
+            return found.id
+    raise NotFound(f"project {name!r} does not exist in workspace {principal.workspace_name!r}")

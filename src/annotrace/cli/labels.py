@@ -9,18 +9,20 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 from rich.table import Table
-from sqlalchemy.orm import Session
 
-from annotrace.cli.common import DatabaseUrlOption, JsonOption, console, database_from, print_json
-from annotrace.domain.access import Principal, Role
-from annotrace.domain.ids import is_public_id
+from annotrace.cli.common import (
+    DatabaseUrlOption,
+    JsonOption,
+    admin_principal,
+    console,
+    database_from,
+    print_json,
+    project_id_of,
+)
 from annotrace.domain.labels import LabelType
-from annotrace.domain.names import validate_name
-from annotrace.errors import InvalidInput, NotFound
+from annotrace.errors import InvalidInput
 from annotrace.schemas.labels import LabelCreate, LabelRead
 from annotrace.services import labels
-from annotrace.services.projects import ensure_projects, get_project, list_projects
-from annotrace.services.workspaces import get_workspace
 
 app = typer.Typer(help="Create and list annotation labels.", no_args_is_help=True)
 
@@ -142,8 +144,8 @@ def create(
     settings = _settings(kind, flags, settings_file)
     data = LabelCreate(name=name, type=kind, description=description, settings=settings)
     with database_from(database_url) as database, database.write() as session:
-        principal = _principal(session, workspace)
-        project_id = _project_id(session, principal, project, create=True)
+        principal = admin_principal(session, workspace)
+        project_id = project_id_of(session, principal, project, create=True)
         label = labels.create_label(
             session=session, principal=principal, project_id=project_id, data=data
         )
@@ -176,8 +178,8 @@ def list_labels(
     given. --json prints the labels as the API returns them.
     """
     with database_from(database_url) as database, database.read() as session:
-        principal = _principal(session, workspace)
-        project_id = _project_id(session, principal, project, create=False) if project else None
+        principal = admin_principal(session, workspace)
+        project_id = project_id_of(session, principal, project, create=False) if project else None
         found = labels.list_labels(
             session=session,
             principal=principal,
@@ -245,32 +247,6 @@ def _read_settings_file(path: Path) -> dict[str, Any]:
             expected='a JSON object such as {"min": 0, "max": 10}',
         )
     return settings
-
-
-def _principal(session: Session, workspace: str) -> Principal:
-    """The CLI works on the database directly, as an admin of the workspace."""
-    owner = get_workspace(session=session, name=workspace)
-    return Principal(
-        workspace_rowid=owner.workspace_rowid,
-        workspace_id=owner.id,
-        workspace_name=owner.name,
-        role=Role.ADMIN,
-    )
-
-
-def _project_id(session: Session, principal: Principal, project: str, *, create: bool) -> str:
-    """The public id of the project named (or identified) by `project`."""
-    if is_public_id(project.strip(), "prj"):
-        return get_project(session=session, principal=principal, project_id=project.strip()).id
-    name = validate_name(project, field="--project")
-    if create:
-        ensure_projects(session=session, workspace_rowid=principal.workspace_rowid, names=[name])
-    # No service looks a project up by name alone; listing the workspace's projects is
-    # cheap enough for a command run by hand.
-    for found in list_projects(session=session, principal=principal):
-        if found.name == name:
-            return found.id
-    raise NotFound(f"project {name!r} does not exist in workspace {principal.workspace_name!r}")
 
 
 def _print_label(label: LabelRead) -> None:

@@ -112,6 +112,13 @@ class NotesCondition(_Node):
     exists: bool = Field(default=True, description="false: spans without notes.")
 
 
+class CorrectionCondition(_Node):
+    type: Literal["correction"]
+    exists: bool = Field(
+        default=True, description="true: spans with a corrected output; false: without."
+    )
+
+
 class AndCondition(_Node):
     type: Literal["and"]
     conditions: list[Condition] = Field(min_length=1, max_length=MAX_CONDITIONS)
@@ -132,6 +139,7 @@ Condition = Annotated[
     | TextCondition
     | AnnotationCondition
     | NotesCondition
+    | CorrectionCondition
     | AndCondition
     | OrCondition
     | NotCondition,

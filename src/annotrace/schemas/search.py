@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from annotrace.schemas.annotations import AnnotationRead, NoteRead
+from annotrace.schemas.corrections import CorrectionRead
 from annotrace.schemas.filters import SpanFilter
 from annotrace.schemas.traces import SpanRead
 
@@ -18,3 +19,6 @@ class SpanSearch(BaseModel):
 class SpanResult(SpanRead):
     annotations: list[AnnotationRead] = Field(description="Annotations and eval scores.")
     notes: list[NoteRead] = Field(description="Notes.")
+    correction: CorrectionRead | None = Field(
+        description="The corrected output a reviewer recorded, if any."
+    )

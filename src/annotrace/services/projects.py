@@ -12,7 +12,7 @@ from annotrace.domain.ids import is_public_id, new_id
 from annotrace.domain.names import validate_name
 from annotrace.errors import NotFound
 from annotrace.schemas.projects import ProjectRead
-from annotrace.storage.models import Project, Trace
+from annotrace.storage.models import Project, Trace, Workspace
 from annotrace.storage.upsert import insert_on_conflict
 
 
@@ -94,3 +94,15 @@ def list_projects(*, session: Session, principal: Principal) -> list[ProjectRead
         )
         for project, trace_count, span_count, last_trace_at in rows
     ]
+
+
+def workspaces_with_project(*, session: Session, project: str) -> list[str]:
+    """Names of the workspaces holding a project of this name or public id: the CLI works
+    on the whole database and may be told a project without its workspace."""
+    rows = session.scalars(
+        select(Workspace.name)
+        .join(Project, Project.workspace_rowid == Workspace.workspace_rowid)
+        .where((Project.name == project.strip()) | (Project.id == project.strip()))
+        .order_by(Workspace.name)
+    )
+    return list(rows)

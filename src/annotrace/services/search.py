@@ -38,6 +38,7 @@ from annotrace.schemas.filters import (
     AndCondition,
     AnnotationCondition,
     Condition,
+    CorrectionCondition,
     NotCondition,
     NotesCondition,
     OrCondition,
@@ -46,11 +47,11 @@ from annotrace.schemas.filters import (
     TextCondition,
 )
 from annotrace.schemas.search import SpanResult
-from annotrace.services import annotate, notes
+from annotrace.services import annotate, corrections, notes
 from annotrace.services.projects import get_project
 from annotrace.services.traces import MAX_PAGE_SIZE, span_fields
 from annotrace.storage.fulltext import contains_text
-from annotrace.storage.models import Annotation, Note, Span, Trace
+from annotrace.storage.models import Annotation, Correction, Note, Project, Span, Trace
 
 MAX_DEPTH = 8
 
@@ -123,6 +124,9 @@ def where_clause(
         )
     if isinstance(condition, AnnotationCondition):
         return _annotation_condition(condition, dialect, scope)
+    if isinstance(condition, CorrectionCondition):
+        corrected = exists().where(Correction.span_rowid == Span.span_rowid)
+        return corrected if condition.exists else not_(corrected)
     assert isinstance(condition, NotesCondition)
     has_notes = _attached(Note.span_rowid, Note.project_rowid, [], scope, dialect)
     return has_notes if condition.exists else not_(has_notes)
@@ -226,6 +230,26 @@ def _value_match(condition: AnnotationCondition, dialect: str) -> ColumnElement[
     return and_(in_label, exists().where(options.c.value == match.value))
 
 
+def filter_conditions(
+    *, session: Session, project: Project, span_filter: SpanFilter
+) -> list[ColumnElement[bool]]:
+    """The WHERE of a filter, over `spans` alone: search, exports and the dashboard share it."""
+    conditions: list[ColumnElement[bool]] = [Span.project_rowid == project.project_rowid]
+    if span_filter.start_time is not None:
+        conditions.append(Span.start_time >= span_filter.start_time)
+    if span_filter.end_time is not None:
+        conditions.append(Span.start_time < span_filter.end_time)
+    if span_filter.where is not None:
+        conditions.append(
+            where_clause(
+                span_filter.where,
+                dialect=session.connection().dialect.name,
+                scope=Scope(session, project.project_rowid),
+            )
+        )
+    return conditions
+
+
 def search_spans(
     *,
     session: Session,
@@ -245,20 +269,8 @@ def search_spans(
     query = (
         select(Span, Trace.trace_id)
         .join(Trace, Trace.trace_rowid == Span.trace_rowid)
-        .where(Span.project_rowid == project.project_rowid)
+        .where(*filter_conditions(session=session, project=project, span_filter=span_filter))
     )
-    if span_filter.start_time is not None:
-        query = query.where(Span.start_time >= span_filter.start_time)
-    if span_filter.end_time is not None:
-        query = query.where(Span.start_time < span_filter.end_time)
-    if span_filter.where is not None:
-        query = query.where(
-            where_clause(
-                span_filter.where,
-                dialect=session.connection().dialect.name,
-                scope=Scope(session, project.project_rowid),
-            )
-        )
     if cursor is not None:
         after_time, after_span = decode_cursor(cursor)
         query = query.where(tuple_(Span.start_time, Span.span_id) < tuple_(after_time, after_span))
@@ -266,18 +278,17 @@ def search_spans(
         query.order_by(Span.start_time.desc(), Span.span_id.desc()).limit(limit + 1)
     ).all()
     page, more = rows[:limit], len(rows) > limit
-    annotations = annotate.annotations_of_spans(
-        session=session, span_rowids=[span.span_rowid for span, _ in page]
-    )
-    span_notes = notes.notes_of_spans(
-        session=session, span_rowids=[span.span_rowid for span, _ in page]
-    )
+    span_rowids = [span.span_rowid for span, _ in page]
+    span_notes = notes.notes_of_spans(session=session, span_rowids=span_rowids)
+    span_corrections = corrections.corrections_of_spans(session=session, span_rowids=span_rowids)
+    annotations = annotate.annotations_of_spans(session=session, span_rowids=span_rowids)
     items = [
         SpanResult.model_validate(
             {
                 **span_fields(span, trace_id, project.id),
                 "annotations": annotations.get(span.span_rowid, []),
                 "notes": span_notes.get(span.span_rowid, []),
+                "correction": span_corrections.get(span.span_rowid),
             }
         )
         for span, trace_id in page

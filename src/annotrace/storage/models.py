@@ -21,6 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from annotrace.domain.export_formats import FORMATS
 from annotrace.domain.ids import ID_LENGTH
 from annotrace.domain.labels import LabelType
 from annotrace.domain.spans import SpanKind, StatusCode
@@ -404,9 +405,6 @@ class Correction(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-EXPORT_FORMATS = ("jsonl", "csv", "parquet", "openai-chat", "preference-pairs")
-
-
 class Dataset(Base):
     """A named golden set of a project; each save adds a DatasetVersion."""
 
@@ -432,7 +430,7 @@ class DatasetVersion(Base):
     __tablename__ = "dataset_versions"
     __table_args__ = (
         UniqueConstraint("dataset_rowid", "version"),
-        CheckConstraint(_in("format", EXPORT_FORMATS), name="format"),
+        CheckConstraint(_in("format", FORMATS), name="format"),
     )
 
     dataset_version_rowid: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -443,6 +441,7 @@ class DatasetVersion(Base):
     version: Mapped[int] = mapped_column(Integer)
     filter: Mapped[dict[str, Any]]
     format: Mapped[str] = mapped_column(String(20))
+    preference_label: Mapped[str | None] = mapped_column(String(500))
     span_count: Mapped[int] = mapped_column(Integer)
     record_count: Mapped[int] = mapped_column(Integer)
     # Spans that could not become a record, counted by reason.

@@ -16,7 +16,16 @@ from annotrace.settings import Settings
 from annotrace.storage.engine import Database
 from annotrace.web import health, otlp
 from annotrace.web.api import annotations as annotation_routes
-from annotrace.web.api import labels, projects, scores, search, traces
+from annotrace.web.api import (
+    corrections,
+    datasets,
+    exports,
+    labels,
+    projects,
+    scores,
+    search,
+    traces,
+)
 from annotrace.web.compat import tracer
 from annotrace.web.dashboard import auth as dashboard_auth
 from annotrace.web.dashboard import keys as dashboard_keys
@@ -63,7 +72,17 @@ def create_app(settings: Settings, database: Database) -> FastAPI:
     app.add_middleware(BodySizeLimit, limit=settings.max_request_bytes)
     app.include_router(health.router)
     app.include_router(otlp.router)
-    for module in (projects, traces, search, labels, annotation_routes, scores):
+    for module in (
+        projects,
+        traces,
+        search,
+        exports,
+        datasets,
+        labels,
+        annotation_routes,
+        corrections,
+        scores,
+    ):
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(tracer.router)
     app.include_router(dashboard_auth.router)

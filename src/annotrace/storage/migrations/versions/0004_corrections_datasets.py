@@ -52,6 +52,7 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("filter", JSON_TYPE, nullable=False),
         sa.Column("format", sa.String(length=20), nullable=False),
+        sa.Column("preference_label", sa.String(length=500), nullable=True),
         sa.Column("span_count", sa.Integer(), nullable=False),
         sa.Column("record_count", sa.Integer(), nullable=False),
         sa.Column("skipped", JSON_TYPE, nullable=False),
