@@ -92,6 +92,7 @@ def tour(page: Page, out: Path) -> None:
     page.get_by_label("Score").fill("0.85")
     page.get_by_label("Reason").fill("Accurate and polite; cites the right policy.")
     shoot(page, out, "add-annotation")
+    correction(page, out)
     page.goto("/labels")
     shoot(page, out, "labels")
     page.get_by_role("button", name="Sign out").click()
@@ -101,6 +102,7 @@ def tour(page: Page, out: Path) -> None:
     page.goto("/keys")
     shoot(page, out, "keys")
     filter_bar(page, out)
+    golden_set(page, out)
     page.set_viewport_size({"width": 420, "height": 860})
     page.goto("/traces")
     shoot(page, out, "traces-narrow")
@@ -123,6 +125,33 @@ def filter_bar(page: Page, out: Path) -> None:
     page.get_by_role("button", name="Apply filters").click()
     expect(page.locator("#trace-list .span-row").first).to_be_visible()
     shoot(page, out, "filter-bar")
+
+
+def correction(page: Page, out: Path) -> None:
+    """A reviewer's corrected output beside the model's, as a word diff."""
+    drawer = page.get_by_role("dialog")
+    drawer.locator(".span-link", has_text="ChatCompletion").last.click()
+    page.get_by_role("tab", name="Evaluation").click()
+    field = page.get_by_label("Corrected output")
+    original = field.input_value()
+    first_sentence = original.split(". ")[0]
+    field.fill(f"{first_sentence}. If anything is still unclear, reply here and I will help.")
+    page.get_by_role("button", name="Record correction").click()
+    expect(page.locator("#correction ins").first).to_be_visible()
+    page.locator("#correction").scroll_into_view_if_needed()
+    shoot(page, out, "correction")
+
+
+def golden_set(page: Page, out: Path) -> None:
+    """The filter bar's spans saved as a dataset."""
+    page.get_by_role("link", name="Export or save as dataset").click()
+    page.get_by_label("Name").fill("good-and-confident")
+    page.get_by_label("Description").fill(
+        "Answers reviewers rated good with a score of 0.8 or more."
+    )
+    page.get_by_role("button", name="Save dataset").click()
+    expect(page.get_by_role("status")).to_contain_text("Saved good-and-confident")
+    shoot(page, out, "datasets")
 
 
 def main() -> None:

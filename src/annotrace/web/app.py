@@ -28,6 +28,8 @@ from annotrace.web.api import (
 )
 from annotrace.web.compat import tracer
 from annotrace.web.dashboard import auth as dashboard_auth
+from annotrace.web.dashboard import corrections as dashboard_corrections
+from annotrace.web.dashboard import datasets as dashboard_datasets
 from annotrace.web.dashboard import keys as dashboard_keys
 from annotrace.web.dashboard import labels as dashboard_labels
 from annotrace.web.dashboard import traces as dashboard_traces
@@ -90,6 +92,8 @@ def create_app(settings: Settings, database: Database) -> FastAPI:
     app.include_router(dashboard_labels.router)
     app.include_router(dashboard_keys.router)
     app.include_router(dashboard_users.router)
+    app.include_router(dashboard_datasets.router)
+    app.include_router(dashboard_corrections.router)
     app.mount("/static/swagger", StaticFiles(directory=str(swagger_ui_path)), name="swagger")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(SecurityHeaders)

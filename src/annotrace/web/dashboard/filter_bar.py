@@ -31,6 +31,8 @@ ROW_TYPES = {
     "no_annotation": "no annotation",
     "notes": "has notes",
     "no_notes": "has no notes",
+    "correction": "has a correction",
+    "no_correction": "has no correction",
 }
 _ANNOTATION_PARTS = ("label", "match", "option", "gte", "lte", "annotator", "source")
 # The parts each row type reads; a browser without the script sends every part of every
@@ -42,6 +44,8 @@ PARTS = {
     "no_annotation": _ANNOTATION_PARTS,
     "notes": (),
     "no_notes": (),
+    "correction": (),
+    "no_correction": (),
 }
 _ROW_KEY = re.compile(r"f(\d{1,3})\.([a-z]+)")
 _KNOWN_PARTS = {"type", "not", *(part for parts in PARTS.values() for part in parts)}
@@ -215,8 +219,8 @@ def _condition(row: Row) -> Condition:
 def _raw(row: Row) -> dict[str, Any]:
     """The row as the search API's JSON; empty inputs are parts not given."""
     kind = row.type
-    if kind in ("notes", "no_notes"):
-        return {"type": "notes", "exists": kind == "notes"}
+    if kind in ("notes", "no_notes", "correction", "no_correction"):
+        return {"type": kind.removeprefix("no_"), "exists": not kind.startswith("no_")}
     if kind == "text":
         raw: dict[str, Any] = {"type": "text", "contains": row.get("contains")}
         if row.all("within"):

@@ -29,6 +29,7 @@ from annotrace.services import annotate, labels, notes, projects, search, traces
 from annotrace.services.sessions import SignedIn
 from annotrace.services.traces import TraceFilters
 from annotrace.storage.engine import Database
+from annotrace.web.dashboard.correction_view import correction_view
 from annotrace.web.dashboard.filter_bar import ROW_TYPES, Bar, Row, parse_time, read_bar
 from annotrace.web.dashboard.session import (
     ANNOTATE_ROLES,
@@ -42,6 +43,7 @@ from annotrace.web.deps import DatabaseDep
 router = APIRouter(include_in_schema=False)
 
 TABS = ("io", "attributes", "evaluation", "notes")
+EXPORT_PARAMS = ("project", "q", "status", "kind", "annotated", "start", "end")
 LIST_PARAMS = ("project", "view", "q", "status", "kind", "annotated", "start", "end", "cursor")
 Link = Callable[..., str]
 
@@ -118,6 +120,7 @@ def span_context(
         "note_changeable": {
             n.id for n in span_notes if principal.may_change_work_of(n.annotator_id)
         },
+        **correction_view(session=session, principal=principal, span=span),
     }
 
 
@@ -256,6 +259,10 @@ def page_context(
         listed, key=lambda p: p.last_trace_at or datetime.min.replace(tzinfo=UTC)
     )
     params["project"] = project.id
+    # Exports take spans: the filter as the Spans view reads it (on the Datasets page).
+    context["export_link"] = "/datasets?" + urlencode(
+        [(key, params[key]) for key in EXPORT_PARAMS if params.get(key)] + bar.query()
+    )
     context["project"] = project
     project_labels = labels.list_labels(session=session, principal=principal, project_id=project.id)
     context["labels"] = project_labels
