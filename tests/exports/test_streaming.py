@@ -20,7 +20,9 @@ from tests.support.statements import count_statements
 SPANS = 250
 
 
-@pytest.mark.parametrize("export_format", ["jsonl", "csv", "parquet", "openai-chat"])
+@pytest.mark.parametrize(
+    "export_format", ["jsonl", "csv", "parquet", "openai-chat", "preference-pairs"]
+)
 def test_an_export_is_written_batch_by_batch(
     database: Database, monkeypatch: pytest.MonkeyPatch, export_format: str
 ) -> None:
@@ -51,10 +53,17 @@ def test_an_export_is_written_batch_by_batch(
         with count_statements(database) as statements:
             chunks = list(export.chunks(progress=seen.append))
     assert seen == [50] * 5
+    # The streaming query once, then annotations, notes and corrections for each batch
+    # (preference pairs stream span rowids, and fetch each batch's spans).
+    per_batch = 4 if export_format == "preference-pairs" else 3
+    fetches = 5 if database.kind == "postgresql" else 0  # a server-side cursor's FETCHes
+    assert len(statements) <= 1 + per_batch * 5 + fetches
+    if export_format == "preference-pairs":
+        # Every input differs: no pairs, every span counted.
+        assert sum(export.summary().skipped.values()) == SPANS
+        return
     # start, one chunk per batch, finish (csv has its header first; parquet its footer last).
     assert len([chunk for chunk in chunks if chunk]) >= 5
-    # The streaming query once, then annotations, notes and corrections for each batch.
-    assert len(statements) <= 1 + 3 * 5 + (5 if database.kind == "postgresql" else 0)
     assert export.summary().records == SPANS
     if export_format in ("jsonl", "openai-chat"):
         assert len(b"".join(chunks).splitlines()) == SPANS

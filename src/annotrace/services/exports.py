@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, Select, func, select
 from sqlalchemy.orm import Session
 
 from annotrace.domain import semconv
@@ -90,26 +90,49 @@ class SpanExport:
     def chunks(self, progress: Callable[[int], None] | None = None) -> Iterator[bytes]:
         """The file's bytes, batch by batch; `progress` hears how many spans each took."""
         yield self.writer.start()
-        # Preference pairs compare answers to the same input: those must come together.
-        order = (
-            (Span.input_value, Span.start_time, Span.span_id)
+        batches = (
+            self._batches_by_input()
             if self.request.format == "preference-pairs"
-            else (Span.start_time, Span.span_id)
+            else self._batches_by_time()
         )
-        rows = self.session.execute(
-            select(*_COLUMNS)
-            .join(Trace, Trace.trace_rowid == Span.trace_rowid)
-            .where(*self._where)
-            .order_by(*order)
-            .execution_options(yield_per=BATCH_SIZE)
-        )
-        for partition in rows.partitions():
-            chunk = self.writer.write(self._spans(partition))
+        for batch in batches:
+            chunk = self.writer.write(self._spans(batch))
             if chunk:
                 yield chunk
             if progress is not None:
-                progress(len(partition))
+                progress(len(batch))
         yield self.writer.finish()
+
+    def _rows(self) -> Select[Any]:
+        return select(*_COLUMNS).join(Trace, Trace.trace_rowid == Span.trace_rowid)
+
+    def _batches_by_time(self) -> Iterator[Sequence[Row[Any]]]:
+        # The index on (project, start_time, span_id) gives this order without a sort.
+        rows = self.session.execute(
+            self._rows()
+            .where(*self._where)
+            .order_by(Span.start_time, Span.span_id)
+            .execution_options(yield_per=BATCH_SIZE)
+        )
+        yield from rows.partitions()
+
+    def _batches_by_input(self) -> Iterator[Sequence[Row[Any]]]:
+        """Answers to the same input together, as preference pairs need them."""
+        # Sorted by a digest of the input, and only span rowids: SQLite sorts in this
+        # process's memory, and whole rows of long text would grow it with the export.
+        rowids = self.session.execute(
+            select(Span.span_rowid)
+            .where(*self._where)
+            .order_by(func.md5(Span.input_value), Span.start_time, Span.span_id)
+            .execution_options(yield_per=BATCH_SIZE)
+        )
+        for partition in rowids.partitions():
+            wanted = [rowid for (rowid,) in partition]
+            found = {
+                row.span_rowid: row
+                for row in self.session.execute(self._rows().where(Span.span_rowid.in_(wanted)))
+            }
+            yield [found[rowid] for rowid in wanted]
 
     def _annotation_names(self) -> list[str]:
         names = self.session.scalars(
