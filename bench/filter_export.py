@@ -585,21 +585,21 @@ def counts(database: Database) -> tuple[int, int]:
 EXPORT_SIZES = (20_000, 100_000)
 
 
-def _rss_mib() -> float:
+def _memory_mib(field: str) -> float:
+    """VmRSS (now) or VmHWM (the peak) of this process. Not getrusage: on Linux its peak
+    survives exec, so a spawned child would report its parent's."""
     with open("/proc/self/status") as status:
-        line = next(line for line in status if line.startswith("VmRSS:"))
+        line = next(line for line in status if line.startswith(f"{field}:"))
     return int(line.split()[1]) / 1024
 
 
 def _export_once(url: str, principal: Principal, span_filter: dict[str, Any], fmt: str) -> dict:
     """One export in a process of its own, so its peak memory is its own."""
-    import resource
-
     from annotrace.schemas.exports import ExportRequest
     from annotrace.services.exports import SpanExport
 
     database = Database(url)
-    before = _rss_mib()
+    before = _memory_mib("VmRSS")
     started = time.perf_counter()
     size = 0
     with database.read() as session:
@@ -611,7 +611,7 @@ def _export_once(url: str, principal: Principal, span_filter: dict[str, Any], fm
         for chunk in export.chunks():
             size += len(chunk)
     seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = _memory_mib("VmHWM")
     database.dispose()
     summary = export.summary()
     return {
