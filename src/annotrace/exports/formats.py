@@ -13,6 +13,15 @@ from annotrace.exports.parquet import ParquetWriter
 from annotrace.exports.preferences import PreferencePairsWriter
 from annotrace.exports.table import CsvWriter
 
+WRITERS: dict[ExportFormat, type[ExportWriter]] = {
+    "jsonl": JsonlWriter,
+    "csv": CsvWriter,
+    "parquet": ParquetWriter,
+    "openai-chat": OpenAIChatWriter,
+    "preference-pairs": PreferencePairsWriter,
+}
+MEDIA_TYPES = sorted({writer.media_type for writer in WRITERS.values()})
+
 
 def writer_for(
     export_format: ExportFormat,
@@ -22,31 +31,17 @@ def writer_for(
 ) -> ExportWriter:
     if export_format == "csv":
         return CsvWriter(label_names)
-    if export_format == "parquet":
-        return ParquetWriter()
-    if export_format == "openai-chat":
-        return OpenAIChatWriter()
     if export_format == "preference-pairs":
         return PreferencePairsWriter(preference_label)
-    return JsonlWriter()
+    return WRITERS[export_format]()
 
 
 def media_type_of(export_format: ExportFormat) -> str:
-    return writer_for(export_format).media_type
+    return WRITERS[export_format].media_type
 
 
-MEDIA_TYPES = sorted(
-    {
-        writer.media_type
-        for writer in (
-            CsvWriter,
-            ParquetWriter,
-            OpenAIChatWriter,
-            PreferencePairsWriter,
-            JsonlWriter,
-        )
-    }
-)
+def extension_of(export_format: ExportFormat) -> str:
+    return WRITERS[export_format].extension
 
 
 def file_name(stem: str, extension: str) -> str:

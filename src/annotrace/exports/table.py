@@ -13,7 +13,7 @@ import io
 from collections.abc import Sequence
 
 from annotrace.exports.base import ExportWriter
-from annotrace.exports.records import ExportAnnotation, ExportSpan, iso, json_text, span_record
+from annotrace.exports.records import ExportAnnotation, ExportSpan, json_text, span_record
 
 FIXED_COLUMNS = (
     "project",
@@ -75,14 +75,10 @@ class CsvWriter(ExportWriter):
             )
             for key in self.label_columns
         ]
-        notes = [
-            {"text": note.text, "annotator": note.annotator, "created_at": iso(note.created_at)}
-            for note in span.notes
-        ]
         return [
             *(record[column] for column in FIXED_COLUMNS),
             *cells,
-            json_text(notes),
+            json_text(record["notes"]),
             json_text(record["annotations"]),
         ]
 

@@ -15,7 +15,7 @@ from annotrace.domain.access import Principal, Role
 from annotrace.domain.ids import is_public_id, new_id
 from annotrace.domain.names import validate_name
 from annotrace.errors import NotFound, PermissionDenied
-from annotrace.exports.formats import file_name, writer_for
+from annotrace.exports.formats import extension_of, file_name
 from annotrace.schemas.datasets import DatasetRead, DatasetSave, DatasetVersionRead
 from annotrace.schemas.exports import ExportSummary
 from annotrace.schemas.filters import SpanFilter
@@ -187,7 +187,7 @@ def version_file(
         for (data,) in rows:
             yield bytes(data)
 
-    extension = writer_for(stored.format).extension  # type: ignore[arg-type]
+    extension = extension_of(stored.format)  # type: ignore[arg-type]
     filename = file_name(f"{dataset.name}-v{version}", extension)
     return _version_read(stored, dataset, project), filename, chunks()
 

@@ -137,9 +137,9 @@ def download_version(
 
 
 def _project_id(session: Session, user: SignedIn, raw: str) -> str:
-    found = projects.list_projects(session=session, principal=user.principal)
     if raw:
         return projects.get_project(session=session, principal=user.principal, project_id=raw).id
+    found = projects.list_projects(session=session, principal=user.principal)
     if not found:
         raise InvalidInput("the workspace has no project yet", field="project")
     return found[0].id
