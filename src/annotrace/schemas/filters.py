@@ -119,6 +119,27 @@ class CorrectionCondition(_Node):
     )
 
 
+class AgreementCondition(_Node):
+    """Spans that two or more people annotated with a label, and whose values differ
+    (agree false) or are all the same (agree true)."""
+
+    type: Literal["agreement"]
+    label: Text | None = Field(
+        default=None, description="The label, ignoring case; any label if left out."
+    )
+    agree: bool = Field(
+        description="false: the annotators disagree; true: two or more gave the same value."
+    )
+
+
+class GoldCondition(_Node):
+    type: Literal["gold"]
+    label: Text | None = Field(default=None, description="The label; any label if left out.")
+    exists: bool = Field(
+        default=True, description="true: spans with a gold value recorded; false: without."
+    )
+
+
 class AndCondition(_Node):
     type: Literal["and"]
     conditions: list[Condition] = Field(min_length=1, max_length=MAX_CONDITIONS)
@@ -140,6 +161,8 @@ Condition = Annotated[
     | AnnotationCondition
     | NotesCondition
     | CorrectionCondition
+    | AgreementCondition
+    | GoldCondition
     | AndCondition
     | OrCondition
     | NotCondition,

@@ -37,6 +37,7 @@ class LabelRef:
     version: int
     archived: bool
     spec: LabelSpec
+    description: str = ""
 
 
 def create_label(
@@ -213,7 +214,7 @@ def label_refs(
         .join(Project, Project.project_rowid == Label.project_rowid)
         .where(Label.id.in_(wanted), Project.workspace_rowid == principal.workspace_rowid)
     )
-    return {label.id: _ref(label, pid, pname) for label, pid, pname in rows}
+    return {label.id: ref_of(label, pid, pname) for label, pid, pname in rows}
 
 
 def labels_by_name(
@@ -234,11 +235,13 @@ def labels_by_name(
         )
     )
     return {
-        (label.project_rowid, label.name_key): _ref(label, pid, pname) for label, pid, pname in rows
+        (label.project_rowid, label.name_key): ref_of(label, pid, pname)
+        for label, pid, pname in rows
     }
 
 
-def _ref(label: Label, project_id: str, project_name: str) -> LabelRef:
+def ref_of(label: Label, project_id: str, project_name: str) -> LabelRef:
+    """The LabelRef of a label row."""
     return LabelRef(
         label_rowid=label.label_rowid,
         id=label.id,
@@ -248,6 +251,7 @@ def _ref(label: Label, project_id: str, project_name: str) -> LabelRef:
         version=label.version,
         archived=label.archived_at is not None,
         spec=LabelSpec(name=label.name, type=LabelType(label.type), settings=label.settings),
+        description=label.description,
     )
 
 

@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from sqlalchemy import (
     ColumnElement,
     Select,
+    String,
     and_,
+    cast,
     exists,
     func,
     literal,
@@ -35,10 +37,12 @@ from annotrace.domain.cursors import decode_cursor, encode_cursor
 from annotrace.errors import InvalidInput
 from annotrace.schemas.common import Page
 from annotrace.schemas.filters import (
+    AgreementCondition,
     AndCondition,
     AnnotationCondition,
     Condition,
     CorrectionCondition,
+    GoldCondition,
     NotCondition,
     NotesCondition,
     OrCondition,
@@ -51,7 +55,16 @@ from annotrace.services import annotate, corrections, notes
 from annotrace.services.projects import get_project
 from annotrace.services.traces import MAX_PAGE_SIZE, span_fields
 from annotrace.storage.fulltext import contains_text
-from annotrace.storage.models import Annotation, Correction, Note, Project, Span, Trace
+from annotrace.storage.models import (
+    Annotation,
+    Correction,
+    GoldValue,
+    Label,
+    Note,
+    Project,
+    Span,
+    Trace,
+)
 
 MAX_DEPTH = 8
 
@@ -124,6 +137,20 @@ def where_clause(
         )
     if isinstance(condition, AnnotationCondition):
         return _annotation_condition(condition, dialect, scope)
+    if isinstance(condition, AgreementCondition):
+        return _agreement_condition(condition, scope)
+    if isinstance(condition, GoldCondition):
+        parts: list[ColumnElement[bool]] = []
+        if condition.label is not None:
+            parts.append(
+                GoldValue.label_rowid.in_(
+                    select(Label.label_rowid).where(
+                        Label.name_key == condition.label.strip().casefold()
+                    )
+                )
+            )
+        has_gold = _attached(GoldValue.span_rowid, GoldValue.project_rowid, parts, scope, dialect)
+        return has_gold if condition.exists else not_(has_gold)
     if isinstance(condition, CorrectionCondition):
         corrected = exists().where(Correction.span_rowid == Span.span_rowid)
         return corrected if condition.exists else not_(corrected)
@@ -157,6 +184,34 @@ def _attached(
         # join, and (misjudging how many annotations match) read every one of them first.
         rows = rows.offset(0)
     return rows.exists()
+
+
+def _agreement_condition(condition: AgreementCondition, scope: Scope | None) -> ColumnElement[bool]:
+    """Two or more people annotated a label on the span, and their values (the Label and
+    Score views, which every type fills) differ, or are all alike."""
+    value = (
+        func.coalesce(Annotation.label, "")
+        + "|"
+        + func.coalesce(cast(Annotation.score, String), "")
+    )
+    distinct = func.count(value.distinct())
+    parts: list[ColumnElement[bool]] = [Annotation.source.in_(("human", "api"))]
+    if condition.label is not None:
+        parts.append(Annotation.name_key == condition.label.strip().casefold())
+
+    def grouped(*where: ColumnElement[bool]) -> Select[int]:
+        return (
+            select(Annotation.span_rowid)
+            .where(*where, *parts)
+            .group_by(Annotation.span_rowid, Annotation.name_key)
+            .having(func.count() >= 2, distinct == 1 if condition.agree else distinct > 1)
+        )
+
+    if scope is not None:
+        found = scope.few(grouped(Annotation.project_rowid == scope.project_rowid))
+        if found is not None:
+            return Span.span_rowid.in_(found)
+    return grouped(Annotation.span_rowid == Span.span_rowid).exists()
 
 
 def _span_condition(condition: SpanCondition) -> ColumnElement[bool]:

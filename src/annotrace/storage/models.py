@@ -469,6 +469,155 @@ class DatasetChunk(Base):
     data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
+QUEUE_STATUSES = ("active", "paused", "archived")
+QUEUE_ROLES = ("annotator", "reviewer")
+ASSIGNMENT_STATUSES = ("reserved", "completed", "skipped")
+
+
+class Queue(Base):
+    """A managed review of a project's spans: the labels to fill, who fills them, and how
+    many people each item needs."""
+
+    __tablename__ = "queues"
+    __table_args__ = (
+        UniqueConstraint("project_rowid", "name_key"),
+        CheckConstraint(_in("status", QUEUE_STATUSES), name="status"),
+        CheckConstraint("annotators_per_item >= 1", name="annotators_per_item"),
+        CheckConstraint("reservation_seconds >= 1", name="reservation_seconds"),
+    )
+
+    queue_rowid: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[str] = mapped_column(String(ID_LENGTH), unique=True)
+    project_rowid: Mapped[int] = mapped_column(
+        ForeignKey("projects.project_rowid", ondelete="CASCADE")
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    name_key: Mapped[str] = mapped_column(String(200))
+    instructions: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    annotators_per_item: Mapped[int] = mapped_column(Integer, default=1)
+    reservation_seconds: Mapped[int] = mapped_column(Integer, default=600)
+    # True: everyone who may annotate in the workspace; False: the queue's members only.
+    open_to_all: Mapped[bool] = mapped_column(default=True)
+    created_by: Mapped[str] = mapped_column(String(MAX_ANNOTATOR_ID))
+    user_rowid: Mapped[int | None] = mapped_column(
+        ForeignKey("users.user_rowid", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class QueueLabel(Base):
+    """A label the queue's annotators fill, in the order the form shows them."""
+
+    __tablename__ = "queue_labels"
+
+    queue_rowid: Mapped[int] = mapped_column(
+        ForeignKey("queues.queue_rowid", ondelete="CASCADE"), primary_key=True
+    )
+    label_rowid: Mapped[int] = mapped_column(
+        ForeignKey("labels.label_rowid", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    required: Mapped[bool] = mapped_column(default=True)
+
+
+class QueueMember(Base):
+    """An annotator assigned to a queue, or a reviewer who may adjudicate it (by annotator
+    id: a dashboard user's email, or any id an API client names)."""
+
+    __tablename__ = "queue_members"
+    __table_args__ = (CheckConstraint(_in("role", QUEUE_ROLES), name="role"),)
+
+    queue_rowid: Mapped[int] = mapped_column(
+        ForeignKey("queues.queue_rowid", ondelete="CASCADE"), primary_key=True
+    )
+    annotator_id: Mapped[str] = mapped_column(String(MAX_ANNOTATOR_ID), primary_key=True)
+    role: Mapped[str] = mapped_column(String(20), primary_key=True)
+
+
+class QueueItem(Base):
+    """A span in a queue. Handed out in `position` order; `completed_at` is set once
+    enough annotators have completed it (so finding the next item reads an index)."""
+
+    __tablename__ = "queue_items"
+    __table_args__ = (
+        # A span is never in one queue twice.
+        UniqueConstraint("queue_rowid", "span_rowid"),
+        Index(None, "queue_rowid", "completed_at", "position"),
+        Index(None, "span_rowid"),
+    )
+
+    queue_item_rowid: Mapped[int] = mapped_column(RowId, primary_key=True)
+    id: Mapped[str] = mapped_column(String(ID_LENGTH), unique=True)
+    queue_rowid: Mapped[int] = mapped_column(ForeignKey("queues.queue_rowid", ondelete="CASCADE"))
+    span_rowid: Mapped[int] = mapped_column(
+        RowId, ForeignKey("spans.span_rowid", ondelete="CASCADE")
+    )
+    position: Mapped[int] = mapped_column(BigInteger)
+    # A gold item has known answers (GoldValue rows): every annotator gets it once, unaware,
+    # and it measures their accuracy instead of counting towards the queue's progress.
+    gold: Mapped[bool] = mapped_column(default=False)
+    added_by: Mapped[str] = mapped_column(String(MAX_ANNOTATOR_ID))
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class QueueAssignment(Base):
+    """One annotator's turn at an item: reserved (until `reserved_until`), completed or
+    skipped. One per item and annotator."""
+
+    __tablename__ = "queue_assignments"
+    __table_args__ = (
+        UniqueConstraint("queue_item_rowid", "annotator_id"),
+        Index(None, "queue_rowid", "annotator_id", "status"),
+        CheckConstraint(_in("status", ASSIGNMENT_STATUSES), name="status"),
+    )
+
+    queue_assignment_rowid: Mapped[int] = mapped_column(RowId, primary_key=True)
+    queue_item_rowid: Mapped[int] = mapped_column(
+        RowId, ForeignKey("queue_items.queue_item_rowid", ondelete="CASCADE")
+    )
+    queue_rowid: Mapped[int] = mapped_column(ForeignKey("queues.queue_rowid", ondelete="CASCADE"))
+    annotator_id: Mapped[str] = mapped_column(String(MAX_ANNOTATOR_ID))
+    status: Mapped[str] = mapped_column(String(20))
+    reserved_until: Mapped[datetime | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When the annotator last completed or skipped it: the order of their history.
+    finished_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class GoldValue(Base):
+    """The agreed value of a label on a span: recorded by an adjudicator where annotators
+    disagree, or given with a gold item. Kept apart from the annotations it settles."""
+
+    __tablename__ = "gold_values"
+    __table_args__ = (UniqueConstraint("span_rowid", "label_rowid"), Index(None, "project_rowid"))
+
+    gold_value_rowid: Mapped[int] = mapped_column(RowId, primary_key=True)
+    span_rowid: Mapped[int] = mapped_column(
+        RowId, ForeignKey("spans.span_rowid", ondelete="CASCADE")
+    )
+    project_rowid: Mapped[int] = mapped_column(
+        ForeignKey("projects.project_rowid", ondelete="CASCADE")
+    )
+    label_rowid: Mapped[int] = mapped_column(ForeignKey("labels.label_rowid", ondelete="CASCADE"))
+    label_version: Mapped[int] = mapped_column(Integer)
+    value: Mapped[Any] = mapped_column(JsonType)
+    label: Mapped[str | None] = mapped_column(Text)
+    score: Mapped[float | None] = mapped_column(Float)
+    reason: Mapped[str | None] = mapped_column(Text)
+    queue_rowid: Mapped[int | None] = mapped_column(
+        ForeignKey("queues.queue_rowid", ondelete="SET NULL")
+    )
+    decided_by: Mapped[str] = mapped_column(String(MAX_ANNOTATOR_ID))
+    user_rowid: Mapped[int | None] = mapped_column(
+        ForeignKey("users.user_rowid", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 # Made by migration 0005 on one database only, so not declared above (SQLAlchemy has no
 # FTS5 table, and Alembic compares an index on every database or on none): schema
 # comparisons pass over them (`include_name`). See storage/fulltext.py.
