@@ -319,7 +319,7 @@ async def test_pause_resume_archive_and_remove(
         "status"
     ] == "paused"
     response = await client.post(f"{url}/next", headers=auth, json={"annotator_id": "a@x"})
-    assert response.json() == {"item": None, "message": "queue 'Review' is paused"}
+    assert response.json() == {"item": None, "message": "Queue 'Review' is paused."}
     await client.patch(url, headers=auth, json={"status": "active"})
     item = await next_for(client, auth, queue, "a@x")
     assert item

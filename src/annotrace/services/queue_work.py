@@ -92,7 +92,7 @@ def next_item(
     check_worker(context, principal, annotator_id)
     queue = context.queue
     if queue.status != "active":
-        return NextItem(item=None, message=f"queue {queue.name!r} is {queue.status}")
+        return NextItem(item=None, message=f"Queue {queue.name!r} is {queue.status}.")
     now = utcnow()
     until = now + timedelta(seconds=queue.reservation_seconds)
     held = session.execute(
@@ -129,7 +129,7 @@ def next_item(
         .limit(1)
     ).first()
     if candidate is None:
-        return NextItem(item=None, message=f"nothing is left for {annotator_id} in this queue")
+        return NextItem(item=None, message=f"Nothing is left for {annotator_id} in this queue.")
     item = candidate
     mine = _assignment(session, item, annotator_id)
     if mine is None:

@@ -33,6 +33,8 @@ from annotrace.web.dashboard import corrections as dashboard_corrections
 from annotrace.web.dashboard import datasets as dashboard_datasets
 from annotrace.web.dashboard import keys as dashboard_keys
 from annotrace.web.dashboard import labels as dashboard_labels
+from annotrace.web.dashboard import queue_review as dashboard_review
+from annotrace.web.dashboard import queues as dashboard_queues
 from annotrace.web.dashboard import traces as dashboard_traces
 from annotrace.web.dashboard import users as dashboard_users
 from annotrace.web.dashboard.templating import STATIC_DIR
@@ -96,6 +98,8 @@ def create_app(settings: Settings, database: Database) -> FastAPI:
     app.include_router(dashboard_users.router)
     app.include_router(dashboard_datasets.router)
     app.include_router(dashboard_corrections.router)
+    app.include_router(dashboard_queues.router)
+    app.include_router(dashboard_review.router)
     app.mount("/static/swagger", StaticFiles(directory=str(swagger_ui_path)), name="swagger")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(SecurityHeaders)

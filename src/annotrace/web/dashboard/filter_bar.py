@@ -33,6 +33,9 @@ ROW_TYPES = {
     "no_notes": "has no notes",
     "correction": "has a correction",
     "no_correction": "has no correction",
+    "disagree": "annotators disagree",
+    "agree": "annotators agree",
+    "gold": "has a gold value",
 }
 _ANNOTATION_PARTS = ("label", "match", "option", "gte", "lte", "annotator", "source")
 # The parts each row type reads; a browser without the script sends every part of every
@@ -46,6 +49,11 @@ PARTS = {
     "no_notes": (),
     "correction": (),
     "no_correction": (),
+    # The label these are about: its own part, since a browser without the script sends
+    # the annotation fieldset's `label` too.
+    "disagree": ("of",),
+    "agree": ("of",),
+    "gold": ("of",),
 }
 _ROW_KEY = re.compile(r"f(\d{1,3})\.([a-z]+)")
 _KNOWN_PARTS = {"type", "not", *(part for parts in PARTS.values() for part in parts)}
@@ -221,8 +229,15 @@ def _raw(row: Row) -> dict[str, Any]:
     kind = row.type
     if kind in ("notes", "no_notes", "correction", "no_correction"):
         return {"type": kind.removeprefix("no_"), "exists": not kind.startswith("no_")}
+    if kind in ("disagree", "agree", "gold"):
+        raw: dict[str, Any] = (
+            {"type": "gold"} if kind == "gold" else {"type": "agreement", "agree": kind == "agree"}
+        )
+        if row.get("of"):
+            raw["label"] = row.get("of")
+        return raw
     if kind == "text":
-        raw: dict[str, Any] = {"type": "text", "contains": row.get("contains")}
+        raw = {"type": "text", "contains": row.get("contains")}
         if row.all("within"):
             raw["within"] = row.all("within")
         return raw
@@ -263,6 +278,8 @@ _FORM_PARTS = {
     ("annotation", "value.op"): "match",
     ("annotation", "score"): "gte",
     ("annotation", "score.lte"): "lte",
+    ("agreement", "label"): "of",
+    ("gold", "label"): "of",
 }
 _QUICK_NAMES = {"q": "Search", "status": "Status", "kind": "Kind", "annotated": "Annotated"}
 

@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from fastapi.templating import Jinja2Templates
+from markdown_it import MarkdownIt
+from markupsafe import Markup
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -61,7 +63,33 @@ def number(value: float | None) -> str:
     return f"{value:g}"
 
 
+# CommonMark without raw HTML: text that looks like a tag is shown, never parsed, and
+# markdown-it refuses javascript: and other script URLs in links.
+_MARKDOWN = MarkdownIt("commonmark", {"html": False})
+
+
+def markdown(text: str | None) -> Markup:
+    """Markdown (queue instructions) as HTML that cannot carry markup of its own."""
+    return Markup(_MARKDOWN.render(text or ""))  # noqa: S704 (html is off: the output is escaped)
+
+
+def percent(share: float | None) -> str:
+    return "" if share is None else f"{share * 100:.0f}%"
+
+
+def measure(value: float | None) -> str:
+    """An agreement figure, or n/a where it is undefined."""
+    return "n/a" if value is None else f"{value:.3f}"
+
+
 templates.env.filters.update(
-    duration=duration, when=when, pretty=pretty, as_json=as_json, number=number
+    duration=duration,
+    when=when,
+    pretty=pretty,
+    as_json=as_json,
+    number=number,
+    markdown=markdown,
+    percent=percent,
+    measure=measure,
 )
 templates.env.globals.update(FOLD_AT=FOLD_AT)

@@ -260,9 +260,9 @@ def page_context(
     )
     params["project"] = project.id
     # Exports take spans: the filter as the Spans view reads it (on the Datasets page).
-    context["export_link"] = "/datasets?" + urlencode(
-        [(key, params[key]) for key in EXPORT_PARAMS if params.get(key)] + bar.query()
-    )
+    selection = [(key, params[key]) for key in EXPORT_PARAMS if params.get(key)] + bar.query()
+    context["export_link"] = "/datasets?" + urlencode(selection)
+    context["queue_link"] = "/queues?" + urlencode(selection)
     context["project"] = project
     project_labels = labels.list_labels(session=session, principal=principal, project_id=project.id)
     context["labels"] = project_labels
