@@ -1,0 +1,90 @@
+"""The Python client of annotrace's API: `Client` (blocking) and `AsyncClient`.
+
+    from annotrace import Client
+
+    with Client("http://127.0.0.1:6180", api_key="…", secret_key="…") as client:
+        queue = client.queues.get("que_…")
+
+Left out, the URL and keys come from ANNOTRACE_BASE_URL, ANNOTRACE_API_KEY and
+ANNOTRACE_SECRET_KEY. Answers are the server's own models (`annotrace.schemas`); a refusal
+raises APIError with the server's status and message; connection errors, 429 and 5xx are
+retried with backoff (other 4xx never are).
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+import httpx
+
+from annotrace.client.errors import APIError, ClientError, ConnectionFailed
+from annotrace.client.queues import AsyncQueues, Queues
+from annotrace.client.transport import (
+    DEFAULT_RETRIES,
+    DEFAULT_TIMEOUT,
+    AsyncTransport,
+    Settings,
+    SyncTransport,
+)
+
+__all__ = ["APIError", "AsyncClient", "Client", "ClientError", "ConnectionFailed"]
+
+
+class Client:
+    def __init__(
+        self,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        secret_key: str | None = None,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_RETRIES,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        settings = Settings.of(base_url, api_key, secret_key, timeout, max_retries)
+        self._transport = SyncTransport(settings, transport)
+        self.queues = Queues(self._transport)
+
+    def close(self) -> None:
+        self._transport.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class AsyncClient:
+    def __init__(
+        self,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        secret_key: str | None = None,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_RETRIES,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        settings = Settings.of(base_url, api_key, secret_key, timeout, max_retries)
+        self._transport = AsyncTransport(settings, transport)
+        self.queues = AsyncQueues(self._transport)
+
+    async def aclose(self) -> None:
+        await self._transport.close()
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        await self.aclose()
