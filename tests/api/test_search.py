@@ -258,6 +258,7 @@ async def test_results_carry_annotations_and_notes(client, auth, project: Projec
     body = {"filter": {"project_id": project.id, "where": {"type": "notes"}}}
     (item,) = (await client.post("/api/v1/spans/search", headers=auth, json=body)).json()["items"]
     assert [n["text"] for n in item["notes"]] == ["check"]
+    assert item["gold"] == []  # gold values: tests/queues/test_queue_agreement.py
     body["filter"]["where"] = {"type": "annotation", "annotator": "judge"}
     items = (await client.post("/api/v1/spans/search", headers=auth, json=body)).json()["items"]
     assert {a["kind"] for item in items for a in item["annotations"]} == {"eval", "annotation"}

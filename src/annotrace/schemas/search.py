@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field
 from annotrace.schemas.annotations import AnnotationRead, NoteRead
 from annotrace.schemas.corrections import CorrectionRead
 from annotrace.schemas.filters import SpanFilter
+from annotrace.schemas.queues import GoldRead
 from annotrace.schemas.traces import SpanRead
 
 
@@ -21,4 +22,7 @@ class SpanResult(SpanRead):
     notes: list[NoteRead] = Field(description="Notes.")
     correction: CorrectionRead | None = Field(
         description="The corrected output a reviewer recorded, if any."
+    )
+    gold: list[GoldRead] = Field(
+        description="Gold values: the agreed value of a label, recorded in a queue."
     )

@@ -25,9 +25,15 @@ ADJUDICATOR_ROLES = (Role.OWNER, Role.ADMIN)
 
 
 def add_gold_answers(
-    *, session: Session, principal: Principal, context: QueueContext, items: Sequence[GoldItem]
+    *,
+    session: Session,
+    principal: Principal,
+    context: QueueContext,
+    items: Sequence[GoldItem],
+    at: str = "",
 ) -> list[int]:
-    """Record the known answers of gold items; the rowids of their spans, in order."""
+    """Record the known answers of gold items; the rowids of their spans, in order. `at`
+    is where the items' request is, before the field names of errors (`items.` or none)."""
     rowids: list[int] = []
     decider = principal.user_email or f"api-key:{principal.api_key_rowid}"
     for index, item in enumerate(items):
@@ -37,16 +43,16 @@ def add_gold_answers(
         if ref.project_rowid != context.project.project_rowid:
             raise InvalidInput(
                 f"span {item.span_id!r} is not a span of project {context.project.name!r}",
-                field=f"items.gold.{index}.span_id",
+                field=f"{at}gold.{index}.span_id",
                 expected="a span of the queue's project",
             )
         values = checked_values(
-            context, item.values, field=f"items.gold.{index}.values", require=False
+            context, item.values, field=f"{at}gold.{index}.values", require=False
         )
         if not any(value.typed is not None for value in values):
             raise InvalidInput(
                 "a gold item needs the right value of at least one label",
-                field=f"items.gold.{index}.values",
+                field=f"{at}gold.{index}.values",
                 expected="one or more values",
             )
         _store(session, context, ref.span_rowid, values, decider, principal.user_rowid)

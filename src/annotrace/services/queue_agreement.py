@@ -79,6 +79,7 @@ def shown(value: Value) -> str:
 @dataclass(frozen=True, slots=True)
 class _Given:
     span_rowid: int
+    position: int  # of the span's item in the queue
     annotator_id: str
     value: Value
     annotation: Annotation
@@ -87,24 +88,22 @@ class _Given:
 def _values(session: Session, context: QueueContext) -> dict[int, list[_Given]]:
     """People's values of the queue's labels on its items, by label rowid: one query."""
     refs = {ref.label_rowid: ref for ref, _ in context.labels}
-    rows = session.scalars(
-        select(Annotation).where(
-            Annotation.span_rowid.in_(
-                select(QueueItem.span_rowid).where(
-                    QueueItem.queue_rowid == context.queue.queue_rowid
-                )
-            ),
+    rows = session.execute(
+        select(Annotation, QueueItem.position)
+        .join(QueueItem, QueueItem.span_rowid == Annotation.span_rowid)
+        .where(
+            QueueItem.queue_rowid == context.queue.queue_rowid,
             Annotation.label_rowid.in_(refs),
             Annotation.source.in_(PEOPLE),
         )
     )
     found: dict[int, list[_Given]] = {rowid: [] for rowid in refs}
-    for annotation in rows:
+    for annotation, position in rows:
         assert annotation.label_rowid is not None
         value = comparable(refs[annotation.label_rowid], annotation.value)
         if value is not None:
             found[annotation.label_rowid].append(
-                _Given(annotation.span_rowid, annotation.annotator_id, value, annotation)
+                _Given(annotation.span_rowid, position, annotation.annotator_id, value, annotation)
             )
     return found
 
@@ -176,12 +175,14 @@ def disagreements(
             for span_rowid, given in by_span.items()
             if len({one.value for one in given}) > 1
         ]
+    # The first ones in queue order: sorted before they are cut to the limit.
+    split.sort(key=lambda entry: (entry[2][0].position, entry[0].spec.name))
     split = split[:MAX_DISAGREEMENTS]
     span_rowids = {span_rowid for _, span_rowid, _ in split}
     where = {
         row.span_rowid: row
         for row in session.execute(
-            select(Span.span_rowid, Span.span_id, Trace.trace_id, QueueItem.id, QueueItem.position)
+            select(Span.span_rowid, Span.span_id, Trace.trace_id, QueueItem.id)
             .join(Trace, Trace.trace_rowid == Span.trace_rowid)
             .join(QueueItem, QueueItem.span_rowid == Span.span_rowid)
             .where(
@@ -191,7 +192,6 @@ def disagreements(
         )
     }
     golds = gold_of_spans(session=session, span_rowids=span_rowids)
-    split.sort(key=lambda entry: (where[entry[1]].position, entry[0].spec.name))
     return [
         Disagreement(
             item_id=where[span_rowid].id,

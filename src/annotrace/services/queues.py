@@ -109,7 +109,9 @@ def create_queue(*, session: Session, principal: Principal, data: QueueCreate) -
     _set_members(session, queue, "reviewer", data.reviewers)
     context = context_of(session, queue, project)
     if data.items is not None:
-        add_items_to(session=session, principal=principal, context=context, data=data.items)
+        add_items_to(
+            session=session, principal=principal, context=context, data=data.items, at="items."
+        )
     return queue_read(session, context)
 
 
@@ -280,21 +282,27 @@ def add_items(
 
 
 def add_items_to(
-    *, session: Session, principal: Principal, context: QueueContext, data: ItemsAdd
+    *,
+    session: Session,
+    principal: Principal,
+    context: QueueContext,
+    data: ItemsAdd,
+    at: str = "",
 ) -> tuple[int, int, int]:
-    """Add the spans `data` names; (added, already in the queue, items now)."""
+    """Add the spans `data` names; (added, already in the queue, items now). `at` is where
+    `data` is in the request, before the fields that errors name (`items.` in a new queue's)."""
     queue = context.queue
     if queue.status == "archived":
         raise Conflict(f"queue {queue.name!r} is archived; resume it before adding items")
     wanted: list[int] = []
     if data.span_ids is not None:
-        wanted += _span_rowids_of_ids(session, principal, context.project, data.span_ids)
+        wanted += _span_rowids_of_ids(session, principal, context.project, data.span_ids, at)
     if data.filter is not None:
         wanted += _span_rowids_of_filter(session, context.project, data.filter, data.sample)
     gold_rowids: list[int] = []
     if data.gold is not None:
         gold_rowids = gold.add_gold_answers(
-            session=session, principal=principal, context=context, items=data.gold
+            session=session, principal=principal, context=context, items=data.gold, at=at
         )
     existing = set(
         session.scalars(
@@ -377,7 +385,7 @@ def _insert_items(
 
 
 def _span_rowids_of_ids(
-    session: Session, principal: Principal, project: Project, span_ids: Sequence[str]
+    session: Session, principal: Principal, project: Project, span_ids: Sequence[str], at: str
 ) -> list[int]:
     found = find_spans(session=session, principal=principal, span_ids=span_ids)
     rowids: list[int] = []
@@ -387,14 +395,14 @@ def _span_rowids_of_ids(
         if not refs:
             raise InvalidInput(
                 f"span {raw!r} is not a span of project {project.name!r}",
-                field=f"items.span_ids.{index}",
+                field=f"{at}span_ids.{index}",
                 expected="the span id of a span in the queue's project",
             )
         if len(refs) > 1:
             raise InvalidInput(
                 f"span id {raw!r} names spans in {len(refs)} traces of the project; add them "
                 "with a filter on trace_id instead",
-                field=f"items.span_ids.{index}",
+                field=f"{at}span_ids.{index}",
                 expected="a span id that is unique in the project",
             )
         rowids.append(refs[0].span_rowid)

@@ -1,7 +1,8 @@
 """Span search: the filter of `schemas.filters`, translated into SQL that runs in the database.
 
 Every condition becomes a SQL expression on `spans`, so a page costs one query for the
-spans, one for their annotations and one for their notes, whatever the filter.
+spans, and one each for their annotations, notes, corrections and gold values, whatever
+the filter.
 
 Pages are newest first, and a condition on annotations (or notes, or text) can be written
 two ways that select the same spans: EXISTS per span, checked on the newest spans until a
@@ -20,6 +21,7 @@ from sqlalchemy import (
     Select,
     String,
     and_,
+    case,
     cast,
     exists,
     func,
@@ -29,7 +31,7 @@ from sqlalchemy import (
     select,
     tuple_,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import JSONB, aggregate_order_by
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from annotrace.domain.access import Principal
@@ -52,6 +54,7 @@ from annotrace.schemas.filters import (
 )
 from annotrace.schemas.search import SpanResult
 from annotrace.services import annotate, corrections, notes
+from annotrace.services.gold import gold_of_spans
 from annotrace.services.projects import get_project
 from annotrace.services.traces import MAX_PAGE_SIZE, span_fields
 from annotrace.storage.fulltext import contains_text
@@ -138,7 +141,7 @@ def where_clause(
     if isinstance(condition, AnnotationCondition):
         return _annotation_condition(condition, dialect, scope)
     if isinstance(condition, AgreementCondition):
-        return _agreement_condition(condition, scope)
+        return _agreement_condition(condition, dialect, scope)
     if isinstance(condition, GoldCondition):
         parts: list[ColumnElement[bool]] = []
         if condition.label is not None:
@@ -186,14 +189,12 @@ def _attached(
     return rows.exists()
 
 
-def _agreement_condition(condition: AgreementCondition, scope: Scope | None) -> ColumnElement[bool]:
+def _agreement_condition(
+    condition: AgreementCondition, dialect: str, scope: Scope | None
+) -> ColumnElement[bool]:
     """Two or more people annotated a label on the span, and their values (the Label and
     Score views, which every type fills) differ, or are all alike."""
-    value = (
-        func.coalesce(Annotation.label, "")
-        + "|"
-        + func.coalesce(cast(Annotation.score, String), "")
-    )
+    value = _compared_label(dialect) + "|" + func.coalesce(cast(Annotation.score, String), "")
     distinct = func.count(value.distinct())
     parts: list[ColumnElement[bool]] = [Annotation.source.in_(("human", "api"))]
     if condition.label is not None:
@@ -212,6 +213,31 @@ def _agreement_condition(condition: AgreementCondition, scope: Scope | None) -> 
         if found is not None:
             return Span.span_rowid.in_(found)
     return grouped(Annotation.span_rowid == Span.span_rowid).exists()
+
+
+def _compared_label(dialect: str) -> ColumnElement[str]:
+    """An annotation's Label view as agreement compares it: the options of a multi-choice
+    value sorted, since their order means nothing (queue agreement compares them as sets,
+    services/queue_agreement.py), where the Label view keeps the order they were given in.
+
+    Only a value of two or more options has the ", " that joins them in its Label view:
+    the others are compared without reading their JSON.
+    """
+    if dialect == "postgresql":
+        options = func.jsonb_array_elements_text(Annotation.value).table_valued("value")
+        is_list = func.jsonb_typeof(Annotation.value) == "array"
+        joined = select(
+            func.string_agg(options.c.value, aggregate_order_by(literal(", "), options.c.value))
+        ).scalar_subquery()
+    else:
+        options = func.json_each(Annotation.value).table_valued("value")
+        # SQLite keeps a subquery's order for the aggregate over it (it does not flatten a
+        # subquery with ORDER BY into an aggregate query).
+        ordered = select(options.c.value).order_by(options.c.value).subquery()
+        is_list = func.json_type(Annotation.value) == "array"
+        joined = select(func.group_concat(ordered.c.value, ", ")).scalar_subquery()
+    multi = and_(Annotation.label.contains(", ", autoescape=True), is_list)
+    return func.coalesce(case((multi, joined), else_=Annotation.label), "")
 
 
 def _span_condition(condition: SpanCondition) -> ColumnElement[bool]:
@@ -313,7 +339,8 @@ def search_spans(
     limit: int = 50,
     cursor: str | None = None,
 ) -> Page[SpanResult]:
-    """The spans a filter selects, newest first, each with its annotations and notes."""
+    """The spans a filter selects, newest first, each with its annotations, notes,
+    correction and gold values."""
     if not 1 <= limit <= MAX_PAGE_SIZE:
         raise InvalidInput(
             f"limit must be between 1 and {MAX_PAGE_SIZE}, not {limit}",
@@ -337,6 +364,7 @@ def search_spans(
     span_notes = notes.notes_of_spans(session=session, span_rowids=span_rowids)
     span_corrections = corrections.corrections_of_spans(session=session, span_rowids=span_rowids)
     annotations = annotate.annotations_of_spans(session=session, span_rowids=span_rowids)
+    golds = gold_of_spans(session=session, span_rowids=span_rowids)
     items = [
         SpanResult.model_validate(
             {
@@ -344,6 +372,7 @@ def search_spans(
                 "annotations": annotations.get(span.span_rowid, []),
                 "notes": span_notes.get(span.span_rowid, []),
                 "correction": span_corrections.get(span.span_rowid),
+                "gold": golds.get(span.span_rowid, []),
             }
         )
         for span, trace_id in page
