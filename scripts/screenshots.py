@@ -103,6 +103,7 @@ def tour(page: Page, out: Path) -> None:
     shoot(page, out, "keys")
     filter_bar(page, out)
     golden_set(page, out)
+    queues(page, out)
     page.set_viewport_size({"width": 420, "height": 860})
     page.goto("/traces")
     shoot(page, out, "traces-narrow")
@@ -152,6 +153,23 @@ def golden_set(page: Page, out: Path) -> None:
     page.get_by_role("button", name="Save dataset").click()
     expect(page.get_by_role("status")).to_contain_text("Saved good-and-confident")
     shoot(page, out, "datasets")
+
+
+def queues(page: Page, out: Path) -> None:
+    """The demo queue: its agreement, an item under review, the disagreements."""
+    page.goto("/queues")
+    page.get_by_label("Project", exact=True).select_option(label="support-bot")
+    page.get_by_role("link", name="Support answers: second opinion").click()
+    expect(page.locator("table.agreement")).to_be_visible()
+    page.locator("#h-progress").scroll_into_view_if_needed()
+    shoot(page, out, "queue")
+    page.get_by_role("link", name="Start reviewing").click()
+    expect(page.locator(".review-form")).to_be_visible()
+    page.keyboard.press("1")
+    shoot(page, out, "queue-review")
+    page.goto(page.url.replace("/review", "/adjudicate"))
+    expect(page.locator("article.disagreement").first).to_be_visible()
+    shoot(page, out, "queue-adjudicate")
 
 
 def main() -> None:

@@ -8,6 +8,7 @@ from rich.progress import Progress
 from annotrace.cli.common import DatabaseUrlOption, console, database_from
 from annotrace.domain.demo_annotations import REVIEWERS
 from annotrace.services.demo import DemoAccess, annotate_demo, demo_spans, ensure_demo_access
+from annotrace.services.demo_queue import ensure_demo_queue
 from annotrace.services.ingest import store_spans
 from annotrace.storage.engine import Database
 from annotrace.storage.types import utcnow
@@ -31,8 +32,10 @@ def load_demo(database: Database) -> DemoAccess:
             progress.advance(task, len(batch))
     with database.write() as session:
         annotations = annotate_demo(session=session, principal=principal, spans=spans)
+        ensure_demo_queue(session=session, principal=principal)
     console.print(
-        f"Demo workspace ready: {len(spans):,} spans, {annotations:,} annotations and eval scores.",
+        f"Demo workspace ready: {len(spans):,} spans, {annotations:,} annotations and eval "
+        "scores, and an annotation queue.",
         highlight=False,
     )
     return access
