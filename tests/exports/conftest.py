@@ -23,7 +23,9 @@ QUESTION = "Where is my order?"
 @dataclass
 class Shop:
     """Spans by role: chat (messages), rival (same input as plain), plain, json_input,
-    silent (no output), agent, tool; with their annotations and a correction."""
+    silent (no output), agent, tool; with their annotations, a correction, and gold values
+    on chat (verdict good, 4 stars: a gold item) and rival (thumbs down, quality "vague":
+    settled by lead in a queue)."""
 
     project_id: str
     labels: dict[str, str]
@@ -167,6 +169,45 @@ async def shop(client: httpx.AsyncClient, database: Database, auth: dict[str, st
         json={"output": "Hello! How can I help?", "annotator_id": "ana"},
     )
     assert response.status_code == 201, response.text
+    queue = await client.post(
+        "/api/v1/queues",
+        headers=auth,
+        json={
+            "project_id": project.id,
+            "name": "Settle",
+            "labels": [
+                {"name": "verdict"},
+                {"name": "stars", "required": False},
+                {"name": "thumbs", "required": False},
+                {"name": "quality", "required": False},
+            ],
+            "items": {
+                "span_ids": [spans["rival"]],
+                "gold": [
+                    {
+                        "span_id": spans["chat"],
+                        "values": [
+                            {"name": "verdict", "value": "good", "reason": "ana was right"},
+                            {"name": "stars", "value": 4},
+                        ],
+                    }
+                ],
+            },
+        },
+    )
+    assert queue.status_code == 201, queue.text
+    queue_id = queue.json()["id"]
+    items = (await client.get(f"/api/v1/queues/{queue_id}/items", headers=auth)).json()["items"]
+    rival = next(item["id"] for item in items if item["span_id"] == spans["rival"])
+    response = await client.put(
+        f"/api/v1/queues/{queue_id}/items/{rival}/gold",
+        headers=auth,
+        json={
+            "annotator_id": "lead",
+            "values": [{"name": "thumbs", "value": False}, {"name": "quality", "value": "vague"}],
+        },
+    )
+    assert response.status_code == 200, response.text
     traces = {role: span.span.trace_id for role, span in incoming.items()}
     return Shop(project.id, labels, spans, traces)
 

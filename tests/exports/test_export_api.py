@@ -15,7 +15,7 @@ import pytest
 from annotrace.exports import chat, preferences
 from annotrace.exports.parquet import SCHEMA
 from tests.exports.conftest import QUESTION, Shop, export
-from tests.exports.readers import check_readable, with_datasets
+from tests.exports.readers import check_readable, with_datasets, with_pandas, with_pyarrow
 
 pytestmark = pytest.mark.anyio
 
@@ -64,7 +64,44 @@ async def test_jsonl_has_every_span_with_annotations_notes_and_correction(
     assert plain["corrected_output"] == "Hello! How can I help?"
     assert plain["corrected_by"] == "ana"
     assert records[0]["corrected_output"] is None
+    # Gold values, typed as annotations are, by label name.
+    stars, verdict = chat_record["gold"]
+    assert verdict == {
+        "name": "verdict",
+        "label_id": shop.labels["verdict"],
+        "value": None,
+        "value_float": None,
+        "value_str_list": ["good"],
+        "value_bool": None,
+        "label": "good",
+        "score": None,
+        "reason": "ana was right",
+        "decided_by": verdict["decided_by"],
+        "decided_at": verdict["decided_at"],
+    }
+    assert verdict["decided_by"].startswith("api-key:")  # the key that added the gold item
+    assert verdict["decided_at"].endswith("Z")
+    assert (stars["name"], stars["value_float"], stars["score"]) == ("stars", 4.0, 4.0)
+    rival = records[3]
+    assert [(g["name"], g["value"], g["value_bool"], g["label"]) for g in rival["gold"]] == [
+        ("quality", "vague", None, "vague"),
+        ("thumbs", None, False, "thumbs_down"),
+    ]
+    assert {g["decided_by"] for g in rival["gold"]} == {"lead"}
+    assert [
+        record["gold"]
+        for record in records
+        if record["span_id"] not in (shop.spans["chat"], shop.spans["rival"])
+    ] == [[]] * 5
+    # The annotations are the annotators' alone.
+    assert len(by_key) == 7
     check_readable(response.content, "jsonl", tmp_path, rows=7)
+    frame = with_pandas(response.content, "jsonl")
+    assert frame["gold"][1][1]["value_str_list"] == ["good"]
+    table = with_pyarrow(response.content, "jsonl")
+    assert table.column("gold").to_pylist()[3][1]["value_bool"] is False
+    loaded = with_datasets(response.content, "jsonl", tmp_path)
+    assert loaded[1]["gold"][0]["value_float"] == 4.0
 
 
 async def test_the_filter_selects_what_is_exported(
@@ -86,7 +123,14 @@ async def test_csv_has_a_column_per_label(
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
     header = list(rows[0])
     labels = ["faithfulness", "helpfulness", "quality", "stars", "thumbs", "topics", "verdict"]
-    assert header[header.index("total_tokens") + 1 :] == [*labels, "notes_json", "annotations_json"]
+    gold = ["gold.quality", "gold.stars", "gold.thumbs", "gold.verdict"]
+    assert header[header.index("total_tokens") + 1 :] == [
+        *labels,
+        *gold,
+        "notes_json",
+        "annotations_json",
+        "gold_json",
+    ]
     chat_row, rival_row = rows[1], rows[3]
     assert chat_row["verdict"] == "good | meh"  # ana, then ben
     assert chat_row["stars"] == "5"
@@ -98,7 +142,22 @@ async def test_csv_has_a_column_per_label(
     assert rows[4]["corrected_output"] == "Hello! How can I help?"
     assert len(json.loads(chat_row["annotations_json"])) == 7
     assert json.loads(chat_row["notes_json"])[0]["annotator"] == "ana"
+    # Gold values apart from the annotators' values: a column each, and whole in gold_json.
+    assert (chat_row["gold.verdict"], chat_row["gold.stars"], chat_row["gold.thumbs"]) == (
+        "good",
+        "4",
+        "",
+    )
+    assert (rival_row["gold.thumbs"], rival_row["gold.quality"]) == ("thumbs_down", "vague")
+    assert [g["name"] for g in json.loads(chat_row["gold_json"])] == ["stars", "verdict"]
+    assert json.loads(rows[0]["gold_json"]) == []
     check_readable(response.content, "csv", tmp_path, rows=7)
+    frame = with_pandas(response.content, "csv")
+    assert frame["gold.stars"].tolist()[1] == 4.0  # a number column
+    assert frame["gold.verdict"].tolist()[1] == "good"
+    assert with_pyarrow(response.content, "csv").column("gold.stars").type == pyarrow.int64()
+    loaded = with_datasets(response.content, "csv", tmp_path)
+    assert loaded[3]["gold.thumbs"] == "thumbs_down"
 
 
 async def test_parquet_has_a_fixed_schema(
@@ -112,7 +171,21 @@ async def test_parquet_has_a_fixed_schema(
     stars = next(a for a in records[1]["annotations"] if a["name"] == "stars")
     assert stars["value_float"] == 5.0
     assert records[4]["corrected_output"] == "Hello! How can I help?"
+    gold_stars, gold_verdict = records[1]["gold"]
+    assert (gold_stars["value_float"], gold_verdict["value_str_list"]) == (4.0, ["good"])
+    assert gold_verdict["reason"] == "ana was right"
+    assert gold_verdict["label_id"] == shop.labels["verdict"]
+    assert gold_verdict["decided_at"].tzinfo is not None
+    assert [(g["name"], g["value"], g["value_bool"]) for g in records[3]["gold"]] == [
+        ("quality", "vague", None),
+        ("thumbs", None, False),
+    ]
+    assert records[0]["gold"] == []
     check_readable(response.content, "parquet", tmp_path, rows=7)
+    frame = with_pandas(response.content, "parquet")
+    assert frame["gold"][3][1]["decided_by"] == "lead"
+    loaded = with_datasets(response.content, "parquet", tmp_path)
+    assert loaded[1]["gold"][1]["label"] == "good"
     # No span matches: the schema is the same.
     where = {"type": "span", "field": "name", "op": "eq", "value": "nothing"}
     empty = await export(client, auth, shop, "parquet", where)
@@ -125,6 +198,8 @@ async def test_openai_chat_uses_corrections_and_reports_what_it_skips(
     response = await export(client, auth, shop, "openai-chat")
     assert response.headers["content-disposition"].endswith('filename="shop-openai-chat.jsonl"')
     examples = [record["messages"] for record in lines(response)]
+    # Messages only: gold values (like annotations) are not part of an example.
+    assert {tuple(record) for record in lines(response)} == {("messages",)}
     assert examples == [
         [
             {"role": "system", "content": "Be brief."},
@@ -156,6 +231,7 @@ async def test_preference_pairs_from_judgments_and_corrections(
 ) -> None:
     response = await export(client, auth, shop, "preference-pairs")
     pairs = {pair["source"]: pair for pair in lines(response)}
+    assert not any("gold" in key for pair in pairs.values() for key in pair)
     assert set(pairs) == {"judgments", "correction"}
     judged = pairs["judgments"]
     assert (judged["prompt"], judged["chosen"], judged["rejected"]) == (

@@ -53,9 +53,9 @@ def test_an_export_is_written_batch_by_batch(
         with count_statements(database) as statements:
             chunks = list(export.chunks(progress=seen.append))
     assert seen == [50] * 5
-    # The streaming query once, then annotations, notes and corrections for each batch
-    # (preference pairs stream span rowids, and fetch each batch's spans).
-    per_batch = 4 if export_format == "preference-pairs" else 3
+    # The streaming query once, then annotations, notes, corrections and gold values for
+    # each batch (preference pairs stream span rowids, and fetch each batch's spans).
+    per_batch = 5 if export_format == "preference-pairs" else 4
     fetches = 5 if database.kind == "postgresql" else 0  # a server-side cursor's FETCHes
     assert len(statements) <= 1 + per_batch * 5 + fetches
     if export_format == "preference-pairs":

@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 from annotrace.exports import chat, preferences
 from annotrace.exports.chat import OpenAIChatWriter, chat_example
 from annotrace.exports.preferences import PreferencePairsWriter
-from annotrace.exports.records import ExportAnnotation, ExportSpan, iso, span_record
-from annotrace.exports.table import CsvWriter
+from annotrace.exports.records import ExportAnnotation, ExportGold, ExportSpan, iso, span_record
+from annotrace.exports.table import FIXED_COLUMNS, CsvWriter
 
 AT = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
@@ -130,6 +130,64 @@ def test_csv_label_columns_never_hide_fixed_ones_and_match_names_ignoring_case()
     assert row["input"] == "Hi"
     assert row["label:input"] == "x"
     assert row["Tone"] == "2 | warm"  # ana, then ben
+
+
+def test_csv_gold_columns_never_meet_label_columns() -> None:
+    gold = ExportGold(
+        name="Tone",
+        label_id="lbl_1",
+        label_type="numeric",
+        value=2.5,
+        label=None,
+        score=2.5,
+        reason=None,
+        decided_by="lead",
+        decided_at=AT,
+    )
+    writer = CsvWriter(["gold.tone", "notes_json", "Tone"], ["Tone"])
+    content = writer.start() + writer.write(
+        [
+            span(
+                annotations=[
+                    annotation("gold.tone", None, None, label="a label so named"),
+                    annotation("tone", None, None, score=1.0),
+                ],
+                gold=[gold],
+            ),
+            span(span_id="e" * 16),
+        ]
+    )
+    first, second = csv.DictReader(io.StringIO(content.decode()))
+    assert list(first)[len(FIXED_COLUMNS) :] == [
+        "label:gold.tone",
+        "label:notes_json",
+        "Tone",
+        "gold.Tone",
+        "notes_json",
+        "annotations_json",
+        "gold_json",
+    ]
+    assert (first["label:gold.tone"], first["Tone"], first["gold.Tone"]) == (
+        "a label so named",
+        "1",
+        "2.5",
+    )
+    assert json.loads(first["gold_json"]) == [
+        {
+            "name": "Tone",
+            "label_id": "lbl_1",
+            "value": None,
+            "value_float": 2.5,
+            "value_str_list": None,
+            "value_bool": None,
+            "label": None,
+            "score": 2.5,
+            "reason": None,
+            "decided_by": "lead",
+            "decided_at": "2026-11-01T12:00:00Z",
+        }
+    ]
+    assert (second["gold.Tone"], second["gold_json"]) == ("", "[]")
 
 
 def test_preference_pairs_at_the_edges() -> None:

@@ -3,6 +3,10 @@
 The prompt is the span's input messages (a plain-text input becomes one user message);
 the answer is the reviewer's corrected output where there is one, else what the model
 said. A span that cannot become an example is counted under its reason.
+
+Gold values are not part of it: an example holds messages only, and the format has no
+place for labels. Export jsonl, csv or parquet for them, or choose the spans by them
+(`{"type": "gold"}` in the filter).
 """
 
 from __future__ import annotations

@@ -27,10 +27,11 @@ def writer_for(
     export_format: ExportFormat,
     *,
     label_names: Sequence[str] = (),
+    gold_names: Sequence[str] = (),
     preference_label: str | None = None,
 ) -> ExportWriter:
     if export_format == "csv":
-        return CsvWriter(label_names)
+        return CsvWriter(label_names, gold_names)
     if export_format == "preference-pairs":
         return PreferencePairsWriter(preference_label)
     return WRITERS[export_format]()

@@ -45,6 +45,21 @@ ANNOTATION = pa.struct(
     ]
 )
 NOTE = pa.struct([("text", pa.string()), ("annotator", pa.string()), ("created_at", _TIME)])
+GOLD = pa.struct(
+    [
+        ("name", pa.string()),
+        ("label_id", pa.string()),
+        ("value", pa.string()),
+        ("value_float", pa.float64()),
+        ("value_str_list", pa.list_(pa.string())),
+        ("value_bool", pa.bool_()),
+        ("label", pa.string()),
+        ("score", pa.float64()),
+        ("reason", pa.string()),
+        ("decided_by", pa.string()),
+        ("decided_at", _TIME),
+    ]
+)
 SCHEMA = pa.schema(
     [
         ("project", pa.string()),
@@ -69,6 +84,7 @@ SCHEMA = pa.schema(
         ("total_tokens", pa.int64()),
         ("annotations", pa.list_(ANNOTATION)),
         ("notes", pa.list_(NOTE)),
+        ("gold", pa.list_(GOLD)),
         ("attributes_json", pa.string()),
     ]
 )
@@ -129,4 +145,6 @@ def _row(span: ExportSpan) -> dict[str, Any]:
         record.update(created_at=annotation.created_at, updated_at=annotation.updated_at)
     for record, note in zip(row["notes"], span.notes, strict=True):
         record["created_at"] = note.created_at
+    for record, gold in zip(row["gold"], span.gold, strict=True):
+        record["decided_at"] = gold.decided_at
     return row

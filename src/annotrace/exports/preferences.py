@@ -7,6 +7,9 @@ pair are made:
   each answer judged worse. A span's judgment is the mean of its human annotations'
   values scaled to 0..1 (thumbs up 1, down 0; stars and numbers by their range); with
   `label`, only that label counts (its raw scores where the type has no range).
+
+Gold values play no part: judgments are the annotators' own, and a pair carries no labels.
+Export jsonl, csv or parquet for gold values.
 """
 
 from __future__ import annotations

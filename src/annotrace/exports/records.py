@@ -1,8 +1,9 @@
-"""What an export knows of a span: its content, its annotations, notes and correction."""
+"""What an export knows of a span: its content, its annotations, notes, correction and gold
+values."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,18 +28,37 @@ class ExportAnnotation:
     updated_at: datetime
 
     def typed_values(self) -> dict[str, Any]:
-        """The value under the key of its type (as the bulk API names them), each key always
-        present: a column then keeps one type, whatever the labels."""
-        value, kind = self.value, self.label_type
-        known = value is not None
-        return {
-            "value": value if known and kind == LabelType.TEXT else None,
-            "value_float": (
-                float(value) if known and kind in (LabelType.NUMERIC, LabelType.STAR) else None
-            ),
-            "value_str_list": list(value) if known and kind == LabelType.CATEGORICAL else None,
-            "value_bool": bool(value) if known and kind == LabelType.THUMBS else None,
-        }
+        return typed_values(self.value, self.label_type)
+
+
+def typed_values(value: Any, kind: str | None) -> dict[str, Any]:
+    """A value under the key of its type (as the bulk API names them), each key always
+    present: a column then keeps one type, whatever the labels."""
+    known = value is not None
+    return {
+        "value": value if known and kind == LabelType.TEXT else None,
+        "value_float": (
+            float(value) if known and kind in (LabelType.NUMERIC, LabelType.STAR) else None
+        ),
+        "value_str_list": list(value) if known and kind == LabelType.CATEGORICAL else None,
+        "value_bool": bool(value) if known and kind == LabelType.THUMBS else None,
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class ExportGold:
+    """A gold value: the agreed value of a label on the span, recorded in a queue (apart
+    from the annotations)."""
+
+    name: str
+    label_id: str
+    label_type: str
+    value: Any
+    label: str | None
+    score: float | None
+    reason: str | None
+    decided_by: str
+    decided_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +93,7 @@ class ExportSpan:
     corrected_at: datetime | None
     annotations: list[ExportAnnotation]
     notes: list[ExportNote]
+    gold: list[ExportGold] = field(default_factory=list)  # one per label at most
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -116,6 +137,7 @@ def span_record(span: ExportSpan) -> dict[str, Any]:
             {"text": note.text, "annotator": note.annotator, "created_at": iso(note.created_at)}
             for note in span.notes
         ],
+        "gold": [gold_record(gold) for gold in span.gold],
         # Attributes differ from span to span: as one JSON text they keep a single type,
         # which columnar readers (pyarrow, datasets) need.
         "attributes_json": json_text(span.attributes),
@@ -135,6 +157,19 @@ def annotation_record(annotation: ExportAnnotation) -> dict[str, Any]:
         "kind": annotation.kind,
         "created_at": iso(annotation.created_at),
         "updated_at": iso(annotation.updated_at),
+    }
+
+
+def gold_record(gold: ExportGold) -> dict[str, Any]:
+    return {
+        "name": gold.name,
+        "label_id": gold.label_id,
+        **typed_values(gold.value, gold.label_type),
+        "label": gold.label,
+        "score": gold.score,
+        "reason": gold.reason,
+        "decided_by": gold.decided_by,
+        "decided_at": iso(gold.decided_at),
     }
 
 

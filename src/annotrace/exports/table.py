@@ -4,6 +4,9 @@ A label's cell holds the value of each annotator who gave one (the Label view, e
 Score), in annotator order, joined by " | "; one annotator gives a plain value, so a
 numeric label read by pandas is a number column. The `annotations_json` column keeps
 every annotation whole.
+
+Gold values (one per label and span at most) have a column each, `gold.<label>`, after the
+labels' columns, and `gold_json` keeps them whole.
 """
 
 from __future__ import annotations
@@ -13,7 +16,13 @@ import io
 from collections.abc import Sequence
 
 from annotrace.exports.base import ExportWriter
-from annotrace.exports.records import ExportAnnotation, ExportSpan, json_text, span_record
+from annotrace.exports.records import (
+    ExportAnnotation,
+    ExportGold,
+    ExportSpan,
+    json_text,
+    span_record,
+)
 
 FIXED_COLUMNS = (
     "project",
@@ -35,6 +44,8 @@ FIXED_COLUMNS = (
     "completion_tokens",
     "total_tokens",
 )
+JSON_COLUMNS = ("notes_json", "annotations_json", "gold_json")
+GOLD_PREFIX = "gold."
 SEPARATOR = " | "
 
 
@@ -42,21 +53,27 @@ class CsvWriter(ExportWriter):
     extension = "csv"
     media_type = "text/csv; charset=utf-8"
 
-    def __init__(self, label_names: Sequence[str]) -> None:
-        """`label_names`: a column for each, in this order."""
+    def __init__(self, label_names: Sequence[str], gold_names: Sequence[str] = ()) -> None:
+        """`label_names`: a column for each, in this order; `gold_names`: the labels with
+        gold values, a `gold.<name>` column for each."""
         super().__init__()
-        # A label named like a fixed column gets a prefix rather than hiding the column.
+        # A label named like another column gets a prefix rather than hiding the column.
         # Keyed as annotation names are matched: ignoring case.
         self.label_columns = {
-            name.casefold(): f"label:{name}"
-            if name in FIXED_COLUMNS or name.startswith("label:")
-            else name
-            for name in label_names
+            name.casefold(): f"label:{name}" if _taken(name) else name for name in label_names
         }
+        self.gold_columns = {name.casefold(): f"{GOLD_PREFIX}{name}" for name in gold_names}
 
     def start(self) -> bytes:
         return self._rows(
-            [[*FIXED_COLUMNS, *self.label_columns.values(), "notes_json", "annotations_json"]]
+            [
+                [
+                    *FIXED_COLUMNS,
+                    *self.label_columns.values(),
+                    *self.gold_columns.values(),
+                    *JSON_COLUMNS,
+                ]
+            ]
         )
 
     def write(self, spans: Sequence[ExportSpan]) -> bytes:
@@ -75,11 +92,14 @@ class CsvWriter(ExportWriter):
             )
             for key in self.label_columns
         ]
+        gold = {value.name.casefold(): value for value in span.gold}
         return [
             *(record[column] for column in FIXED_COLUMNS),
             *cells,
+            *(_shown(gold[key]) if key in gold else "" for key in self.gold_columns),
             json_text(record["notes"]),
             json_text(record["annotations"]),
+            json_text(record["gold"]),
         ]
 
     @staticmethod
@@ -89,10 +109,20 @@ class CsvWriter(ExportWriter):
         return buffer.getvalue().encode()
 
 
-def _shown(annotation: ExportAnnotation) -> str:
-    if annotation.label is not None:
-        return annotation.label
-    if annotation.score is None:
+def _taken(name: str) -> bool:
+    return (
+        name in FIXED_COLUMNS
+        or name in JSON_COLUMNS
+        or name.startswith("label:")
+        or name.casefold().startswith(GOLD_PREFIX)
+    )
+
+
+def _shown(value: ExportAnnotation | ExportGold) -> str:
+    """The Label view, else the Score."""
+    if value.label is not None:
+        return value.label
+    if value.score is None:
         return ""
-    score = annotation.score
+    score = value.score
     return str(int(score)) if score.is_integer() else repr(score)

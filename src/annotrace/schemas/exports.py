@@ -12,10 +12,11 @@ class ExportRequest(BaseModel):
     filter: SpanFilter = Field(description="Which spans: the filter of `POST /spans/search`.")
     format: ExportFormat = Field(
         default="jsonl",
-        description="jsonl: one span a line with annotations and notes; csv: flattened, a "
-        "column per label; parquet: a fixed schema; openai-chat: `{'messages': [...]}` "
-        "fine-tuning lines from LLM spans; preference-pairs: chosen/rejected answers to the "
-        "same input.",
+        description="jsonl: one span a line with annotations, notes and gold values; csv: "
+        "flattened, a column per label and per label with gold values; parquet: a fixed "
+        "schema; openai-chat: `{'messages': [...]}` fine-tuning lines from LLM spans; "
+        "preference-pairs: chosen/rejected answers to the same input. The last two carry "
+        "no gold values.",
     )
     preference_label: Text | None = Field(
         default=None,

@@ -1,9 +1,9 @@
-"""Exports: the spans a filter selects, with their annotations, notes and corrections,
-streamed through one of the formats of `annotrace.exports`.
+"""Exports: the spans a filter selects, with their annotations, notes, corrections and
+gold values, streamed through one of the formats of `annotrace.exports`.
 
 The spans are read with one streaming query (a server-side cursor on PostgreSQL) and
-handled in batches; each batch costs one query each for annotations, notes and
-corrections. Memory stays flat whatever the number of spans.
+handled in batches; each batch costs one query each for annotations, notes, corrections
+and gold values. Memory stays flat whatever the number of spans.
 """
 
 from __future__ import annotations
@@ -17,12 +17,12 @@ from sqlalchemy.orm import Session
 from annotrace.domain import semconv
 from annotrace.domain.access import Principal
 from annotrace.exports.formats import file_name, writer_for
-from annotrace.exports.records import ExportAnnotation, ExportNote, ExportSpan
+from annotrace.exports.records import ExportAnnotation, ExportGold, ExportNote, ExportSpan
 from annotrace.schemas.exports import ExportRequest, ExportSummary
 from annotrace.services import corrections, notes
 from annotrace.services.projects import get_project
 from annotrace.services.search import filter_conditions
-from annotrace.storage.models import Annotation, Label, Span, Trace
+from annotrace.storage.models import Annotation, GoldValue, Label, Span, Trace
 
 BATCH_SIZE = 500
 
@@ -61,9 +61,11 @@ class SpanExport:
         self.span_count: int = (
             session.scalar(select(func.count()).select_from(Span).where(*self._where)) or 0
         )
+        csv = request.format == "csv"
         self.writer = writer_for(
             request.format,
-            label_names=self._annotation_names() if request.format == "csv" else (),
+            label_names=self._annotation_names() if csv else (),
+            gold_names=self._gold_names() if csv else (),
             preference_label=request.preference_label,
         )
 
@@ -143,6 +145,52 @@ class SpanExport:
         )
         return list(names)
 
+    def _gold_names(self) -> list[str]:
+        """The labels with gold values on the spans, by name (a column each in csv)."""
+        names = self.session.scalars(
+            select(func.min(Label.name))
+            .join(GoldValue, GoldValue.label_rowid == Label.label_rowid)
+            .where(GoldValue.span_rowid.in_(select(Span.span_rowid).where(*self._where)))
+            .group_by(Label.name_key)
+            .order_by(Label.name_key)
+        )
+        return list(names)
+
+    def _gold(self, rowids: list[int]) -> dict[int, list[ExportGold]]:
+        rows = self.session.execute(
+            select(
+                GoldValue.span_rowid,
+                Label.name,
+                Label.id,
+                Label.type,
+                GoldValue.value,
+                GoldValue.label,
+                GoldValue.score,
+                GoldValue.reason,
+                GoldValue.decided_by,
+                GoldValue.updated_at,
+            )
+            .join(Label, Label.label_rowid == GoldValue.label_rowid)
+            .where(GoldValue.span_rowid.in_(rowids))
+            .order_by(Label.name_key, GoldValue.gold_value_rowid)
+        )
+        found: dict[int, list[ExportGold]] = {}
+        for row in rows:
+            found.setdefault(row.span_rowid, []).append(
+                ExportGold(
+                    name=row.name,
+                    label_id=row.id,
+                    label_type=row.type,
+                    value=row.value,
+                    label=row.label,
+                    score=row.score,
+                    reason=row.reason,
+                    decided_by=row.decided_by,
+                    decided_at=row.updated_at,
+                )
+            )
+        return found
+
     def _annotations(self, rowids: list[int]) -> dict[int, list[ExportAnnotation]]:
         # Columns, not entities: at hundreds of thousands of annotations, building ORM
         # objects and API models for each was half the export's time.
@@ -190,6 +238,7 @@ class SpanExport:
         annotations = self._annotations(rowids)
         span_notes = notes.notes_of_spans(session=self.session, span_rowids=rowids)
         fixes = corrections.corrections_of_spans(session=self.session, span_rowids=rowids)
+        golds = self._gold(rowids)
         spans = []
         for row in rows:
             inputs, outputs = semconv.messages(row.attributes)
@@ -224,6 +273,7 @@ class SpanExport:
                         )
                         for note in span_notes.get(row.span_rowid, [])
                     ],
+                    gold=golds.get(row.span_rowid, []),
                 )
             )
         return spans
