@@ -814,3 +814,82 @@ async def test_search_reads_the_gold_values_of_a_page_in_one_query(
             break
         body["cursor"] = page["next_cursor"]
     assert sorted(seen) == sorted((span, ["stars", "verdict"]) for span in project.spans)
+
+
+async def test_a_gold_item_looks_like_any_other_once_submitted(
+    client: httpx.AsyncClient, auth: dict[str, str], project: Project
+) -> None:
+    """With one annotator an item, a gold item done by three reads as done by one."""
+    ordinary, golden = project.spans[0], project.spans[1]
+    queue = await create(
+        client,
+        auth,
+        project,
+        labels=[{"name": "verdict"}],
+        items={
+            "span_ids": [ordinary],
+            "gold": [{"span_id": golden, "values": [{"name": "verdict", "value": "good"}]}],
+        },
+    )
+    seen: dict[str, list[dict[str, Any]]] = {"ordinary": [], "gold": []}
+    for annotator in ("ann@example.com", "bob@example.com", "cid@example.com"):
+        while (item := await next_for(client, auth, queue, annotator)) is not None:
+            response = await submit(
+                client,
+                auth,
+                queue,
+                item["item"]["id"],
+                annotator,
+                [{"name": "verdict", "value": "good"}],
+            )
+            kind = "gold" if item["span"]["span_id"] == golden else "ordinary"
+            seen[kind].append(response.json()["item"])
+    shape = {(i["status"], i["completions"], i["completed_at"] is not None) for i in seen["gold"]}
+    assert shape == {("completed", 1, True)}
+    assert len(seen["gold"]) == 3
+    assert {(i["status"], i["completions"]) for i in seen["ordinary"]} == {("completed", 1)}
+
+
+async def test_known_answers_make_an_item_of_the_queue_gold(
+    client: httpx.AsyncClient, auth: dict[str, str], project: Project
+) -> None:
+    queue = await create(
+        client, auth, project, labels=[{"name": "verdict"}], items={"span_ids": project.spans[:2]}
+    )
+    response = await client.post(
+        f"/api/v1/queues/{queue['id']}/items",
+        headers=auth,
+        json={
+            "gold": [{"span_id": project.spans[0], "values": [{"name": "verdict", "value": "bad"}]}]
+        },
+    )
+    assert response.json() == {"added": 0, "already_in_queue": 1, "total": 2}
+    progress = (await client.get(f"/api/v1/queues/{queue['id']}/progress", headers=auth)).json()
+    assert (progress["total"], progress["gold"]) == (1, 1)
+    # Listed as ordinary and as gold in one request, it is gold.
+    both = await client.post(
+        f"/api/v1/queues/{queue['id']}/items",
+        headers=auth,
+        json={
+            "span_ids": [project.spans[2]],
+            "gold": [
+                {"span_id": project.spans[2], "values": [{"name": "verdict", "value": "good"}]}
+            ],
+        },
+    )
+    assert both.json()["added"] == 1
+    listed = (await client.get(f"/api/v1/queues/{queue['id']}/items", headers=auth)).json()
+    assert {i["span_id"] for i in listed["items"] if i["gold"]} == set(project.spans[0:3:2])
+
+
+async def test_disagreements_of_an_unknown_label_are_refused(
+    client: httpx.AsyncClient, auth: dict[str, str], project: Project
+) -> None:
+    queue = await create(client, auth, project, labels=[{"name": "verdict"}])
+    response = await client.get(
+        f"/api/v1/queues/{queue['id']}/disagreements",
+        headers=auth,
+        params={"label_id": project.labels["stars"]},
+    )
+    assert response.status_code == 422
+    assert response.json()["error"]["field"] == "label_id"

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from annotrace.domain.access import Principal
 from annotrace.domain.agreement import Level, Value, agreement
 from annotrace.domain.labels import THUMBS_DOWN, THUMBS_UP, LabelType
+from annotrace.errors import InvalidInput
 from annotrace.schemas.queues import (
     AnnotatorAccuracy,
     Disagreement,
@@ -165,6 +166,12 @@ def disagreements(
     context = load_queue(session=session, principal=principal, queue_id=queue_id)
     values = _values(session, context)
     wanted = [ref for ref, _ in context.labels if label_id is None or ref.id == label_id]
+    if not wanted:
+        raise InvalidInput(
+            f"queue {context.queue.name!r} has no label {label_id!r}",
+            field="label_id",
+            expected="the id of one of the queue's labels",
+        )
     split: list[tuple[LabelRef, int, list[_Given]]] = []
     for ref in wanted:
         by_span: dict[int, list[_Given]] = {}

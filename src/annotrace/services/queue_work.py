@@ -338,17 +338,28 @@ def work_item(
         )
     ).scalars()
     by_label = {annotation.label_rowid: annotation for annotation in mine}
-    completions = session.scalar(
-        select(func.count()).where(
-            QueueAssignment.queue_item_rowid == item.queue_item_rowid,
-            QueueAssignment.status == "completed",
+    finished = list(
+        session.scalars(
+            select(QueueAssignment.finished_at)
+            .where(
+                QueueAssignment.queue_item_rowid == item.queue_item_rowid,
+                QueueAssignment.status == "completed",
+            )
+            .order_by(QueueAssignment.finished_at)
         )
     )
+    completed_at = item.completed_at
+    needed = context.queue.annotators_per_item
+    if item.gold:
+        # Everyone gets a gold item: shown as an ordinary item would be, so that nothing
+        # (more completions than needed, never complete) tells an annotator it is one.
+        finished = finished[:needed]
+        completed_at = finished[-1] if len(finished) == needed else None
     status = (
         "completed"
-        if item.completed_at is not None
+        if completed_at is not None
         else "in_progress"
-        if completions or assignment.status == "reserved"
+        if finished or assignment.status == "reserved"
         else "skipped"
     )
     return WorkItem(
@@ -358,9 +369,9 @@ def work_item(
             trace_id=trace_id,
             status=status,
             gold=False,  # annotators are not told which items are gold
-            completions=completions or 0,
+            completions=len(finished),
             added_at=item.added_at,
-            completed_at=item.completed_at,
+            completed_at=completed_at,
         ),
         span=SpanRead.model_validate(span_fields(span, trace_id, context.project.id)),
         labels=context.label_reads(),

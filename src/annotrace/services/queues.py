@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from annotrace.domain.access import Principal
@@ -37,6 +37,7 @@ from annotrace.services.labels import LabelRef, label_refs, labels_by_name
 from annotrace.services.projects import get_project
 from annotrace.services.queue_context import QueueContext, context_of, load_queue, require_admin
 from annotrace.services.queue_progress import item_states, queue_progress
+from annotrace.services.queue_work import recount_completion
 from annotrace.services.search import filter_conditions
 from annotrace.services.traces import MAX_PAGE_SIZE, find_spans
 from annotrace.storage.models import Project, Queue, QueueItem, QueueLabel, QueueMember, Span, Trace
@@ -262,8 +263,6 @@ def update_queue(
     ):
         queue.annotators_per_item = data.annotators_per_item
         session.flush()
-        from annotrace.services.queue_work import recount_completion
-
         recount_completion(session, queue)
     queue.updated_at = utcnow()
     flush_unique(session, "another queue of this project has that name")
@@ -310,8 +309,11 @@ def add_items_to(
         )
     )
     before = len(existing)
-    ordinary = _new(wanted, existing)
+    # Known answers make an item gold, also one already in the queue (or listed as an
+    # ordinary span in the same request).
+    _make_gold(session, queue, [rowid for rowid in gold_rowids if rowid in existing])
     golden = _new(gold_rowids, existing)
+    ordinary = _new(wanted, existing)
     offered = len(set(wanted) | set(gold_rowids))
     if before + len(ordinary) + len(golden) > MAX_QUEUE_ITEMS:
         raise InvalidInput(
@@ -325,6 +327,18 @@ def add_items_to(
     if added:
         queue.updated_at = utcnow()
     return added, offered - added, before + added
+
+
+def _make_gold(session: Session, queue: Queue, span_rowids: list[int]) -> None:
+    if span_rowids:
+        session.execute(
+            update(QueueItem)
+            .where(
+                QueueItem.queue_rowid == queue.queue_rowid, QueueItem.span_rowid.in_(span_rowids)
+            )
+            .values(gold=True, completed_at=None)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def _new(rowids: list[int], existing: set[int]) -> list[int]:

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from annotrace.domain.access import Role
@@ -187,8 +188,6 @@ def _items_of_form(
 
 def _form_error(error: Exception) -> InvalidInput:
     """Pydantic's refusal of a form, as the one error the form shows."""
-    from pydantic import ValidationError
-
     if isinstance(error, ValidationError):
         problem = error.errors()[0]
         field = ".".join(str(part) for part in problem["loc"])
@@ -205,8 +204,6 @@ async def create_queue(request: Request, user: CheckedUser, database: DatabaseDe
     items = _strings(form)
     fields = dict(items)
     filter_items = _filter_items(items)
-    from pydantic import ValidationError
-
     try:
         require_role(user, *ADMIN_ROLES, action="create queues")
         project_id = fields.get("project", "")
