@@ -10,6 +10,7 @@ import random
 import warnings
 from collections import Counter
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from itertools import combinations
 from typing import Any
 
@@ -19,6 +20,7 @@ import numpy as np
 import pytest
 from sklearn.exceptions import UndefinedMetricWarning  # type: ignore[import-untyped]
 from sklearn.metrics import cohen_kappa_score  # type: ignore[import-untyped]
+from sqlalchemy import select, update
 
 from annotrace.domain.access import Role
 from annotrace.errors import PermissionDenied
@@ -27,6 +29,8 @@ from annotrace.services import gold as gold_service
 from annotrace.services import queue_agreement
 from annotrace.services import search as search_service
 from annotrace.storage.engine import Database
+from annotrace.storage.models import QueueAssignment, QueueItem
+from annotrace.storage.models import Span as SpanRow
 from tests.queues.test_queue_api import create, next_for, submit
 from tests.storage.test_ingest import principal_of
 from tests.support.annotations import Project, make_project
@@ -514,7 +518,7 @@ async def test_reviewers_named_on_the_queue_may_record_gold_values(
 
 
 async def test_gold_items_go_to_everyone_once_and_measure_accuracy(
-    client: httpx.AsyncClient, auth: dict[str, str], project: Project
+    client: httpx.AsyncClient, auth: dict[str, str], project: Project, database: Database
 ) -> None:
     ordinary, golden = project.spans[:4], project.spans[4:7]
     answers = {golden[0]: "good", golden[1]: "bad", golden[2]: "meh"}
@@ -603,10 +607,41 @@ async def test_gold_items_go_to_everyone_once_and_measure_accuracy(
                 "values": len(compared),
                 "correct": sum(compared),
                 "accuracy": pytest.approx(sum(compared) / len(compared)),
+                # All done today: one day, the same figures.
+                "by_day": [
+                    {
+                        "day": datetime.now(UTC).date().isoformat(),
+                        "values": len(compared),
+                        "correct": sum(compared),
+                        "accuracy": pytest.approx(sum(compared) / len(compared)),
+                    }
+                ],
             }
         )
     assert accuracy == expected
     assert [(a["values"], a["correct"]) for a in accuracy] == [(4, 4), (4, 2), (3, 0)]
+
+    # Over time: ann did the first gold item yesterday.
+    yesterday = datetime.now(UTC) - timedelta(days=1)
+    with database.write() as session:
+        session.execute(
+            update(QueueAssignment)
+            .where(
+                QueueAssignment.annotator_id == "ann@example.com",
+                QueueAssignment.queue_item_rowid.in_(
+                    select(QueueItem.queue_item_rowid)
+                    .join(SpanRow, SpanRow.span_rowid == QueueItem.span_rowid)
+                    .where(SpanRow.span_id == golden[0])
+                ),
+            )
+            .values(finished_at=yesterday)
+        )
+    accuracy = (await client.get(f"/api/v1/queues/{queue['id']}/accuracy", headers=auth)).json()
+    days = [(d["day"], d["values"], d["correct"]) for d in accuracy[0]["by_day"]]
+    assert days == [
+        (yesterday.date().isoformat(), 1, 1),
+        (datetime.now(UTC).date().isoformat(), 3, 3),
+    ]
 
 
 async def test_bad_gold_items_name_the_field_and_add_nothing(

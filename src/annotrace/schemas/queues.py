@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -306,12 +306,20 @@ class QueueAgreement(BaseModel):
     labels: list[LabelAgreement]
 
 
+class AccuracyOfDay(BaseModel):
+    day: date = Field(description="The UTC day the gold items were completed.")
+    values: int
+    correct: int
+    accuracy: float | None
+
+
 class AnnotatorAccuracy(BaseModel):
     annotator_id: str
     gold_items: int = Field(description="Gold items they completed.")
     values: int = Field(description="Values compared with gold values.")
     correct: int
     accuracy: float | None
+    by_day: list[AccuracyOfDay] = Field(description="The same, day by day, oldest first.")
 
 
 class Disagreement(BaseModel):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, date
 from typing import Any
 
 from sqlalchemy import select
@@ -19,6 +20,7 @@ from annotrace.domain.agreement import Level, Value, agreement
 from annotrace.domain.labels import THUMBS_DOWN, THUMBS_UP, LabelType
 from annotrace.errors import InvalidInput
 from annotrace.schemas.queues import (
+    AccuracyOfDay,
     AnnotatorAccuracy,
     Disagreement,
     GivenValue,
@@ -242,7 +244,7 @@ def accuracy(*, session: Session, principal: Principal, queue_id: str) -> list[A
         )
     }
     completed = session.execute(
-        select(QueueAssignment.annotator_id, QueueItem.span_rowid)
+        select(QueueAssignment.annotator_id, QueueItem.span_rowid, QueueAssignment.finished_at)
         .join(QueueItem, QueueItem.queue_item_rowid == QueueAssignment.queue_item_rowid)
         .where(
             QueueAssignment.queue_rowid == queue_rowid,
@@ -250,7 +252,11 @@ def accuracy(*, session: Session, principal: Principal, queue_id: str) -> list[A
             QueueItem.gold.is_(True),
         )
     ).all()
-    done = {(annotator, span_rowid) for annotator, span_rowid in completed}
+    done = {
+        (annotator, span_rowid): finished.astimezone(UTC).date()
+        for annotator, span_rowid, finished in completed
+        if finished is not None
+    }
     given = session.execute(
         select(
             Annotation.annotator_id, Annotation.span_rowid, Annotation.label_rowid, Annotation.value
@@ -260,13 +266,18 @@ def accuracy(*, session: Session, principal: Principal, queue_id: str) -> list[A
             Annotation.source.in_(PEOPLE),
         )
     ).all()
+    # (compared, correct) by annotator, and by annotator and day.
     tally: dict[str, list[int]] = {annotator: [0, 0] for annotator, _ in done}
+    daily: dict[str, dict[date, list[int]]] = {annotator: {} for annotator, _ in done}
     for annotator, span_rowid, label_rowid, value in given:
         key = (span_rowid, label_rowid)
-        if (annotator, span_rowid) not in done or key not in answers:
+        day = done.get((annotator, span_rowid))
+        if day is None or key not in answers:
             continue
-        tally[annotator][0] += 1
-        tally[annotator][1] += comparable(refs[label_rowid], value) == answers[key]
+        right = int(comparable(refs[label_rowid], value) == answers[key])
+        for counts in (tally[annotator], daily[annotator].setdefault(day, [0, 0])):
+            counts[0] += 1
+            counts[1] += right
     items = Counter(annotator for annotator, _ in done)
     return [
         AnnotatorAccuracy(
@@ -275,6 +286,10 @@ def accuracy(*, session: Session, principal: Principal, queue_id: str) -> list[A
             values=compared,
             correct=correct,
             accuracy=correct / compared if compared else None,
+            by_day=[
+                AccuracyOfDay(day=day, values=n, correct=right, accuracy=right / n if n else None)
+                for day, (n, right) in sorted(daily[annotator].items())
+            ],
         )
         for annotator, (compared, correct) in sorted(tally.items())
     ]
