@@ -40,6 +40,13 @@ def _admin_engine():  # type: ignore[no-untyped-def]
     return create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # pytest-xdist's workers inherit COLUMNS=80, and rich fixes a console's width to
+    # $COLUMNS when it is made: CLI tests set the width they need themselves.
+    os.environ.pop("COLUMNS", None)
+    os.environ.pop("LINES", None)
+
+
 def pytest_report_header() -> str:
     return f"PostgreSQL for tests: {make_url(POSTGRES_URL).render_as_string()} (CI={IN_CI})"
 
@@ -181,18 +188,26 @@ def live_server(
     drop_postgres_database(admin, name)
 
 
+def _skip_reason(report: pytest.TestReport) -> str:
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        return str(longrepr[2]).removeprefix("Skipped: ")
+    return str(longrepr)
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if not _postgres_problem:
-        return
+    # With pytest-xdist the skips happen in the workers: their reports say why.
     skipped = [
         report
         for report in terminalreporter.stats.get("skipped", [])
         if "postgresql" in getattr(report, "keywords", {})
+        and "PostgreSQL unavailable" in _skip_reason(report)
     ]
+    if not skipped:
+        return
+    problem = _postgres_problem[0] if _postgres_problem else _skip_reason(skipped[0])
     terminalreporter.write_sep("!", "POSTGRESQL TESTS SKIPPED", red=True, bold=True)
-    terminalreporter.write_line(
-        f"{len(skipped)} PostgreSQL tests did not run: {_postgres_problem[0]}", red=True
-    )
+    terminalreporter.write_line(f"{len(skipped)} PostgreSQL tests did not run: {problem}", red=True)
     terminalreporter.write_line(
         "Only the SQLite half of the suite ran. Start PostgreSQL or set "
         "ANNOTRACE_TEST_POSTGRES_URL; under CI=true this is a failure.",

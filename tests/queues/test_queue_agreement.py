@@ -347,7 +347,8 @@ async def test_disagreements_are_the_items_whose_values_differ(
         (d["span_id"], d["name"]) for d in listed if d["name"] == "stars"
     ]
     assert stars
-    assert (await client.get(url, headers=auth, params={"label_id": "lbl_nope"})).json() == []
+    unknown = await client.get(url, headers=auth, params={"label_id": "lbl_nope"})
+    assert unknown.status_code == 422
     # Past the limit, the first ones in queue order.
     monkeypatch.setattr(queue_agreement, "MAX_DISAGREEMENTS", 5)
     assert (await client.get(url, headers=auth)).json() == listed[:5]
