@@ -39,7 +39,9 @@ def _typed(ref: LabelRef, given: list[str]) -> Any:
         return _THUMBS.get(given[0], given[0])
     if kind in (LabelType.NUMERIC, LabelType.STAR):
         try:
-            return float(given[0])
+            number = float(given[0])
         except ValueError:
             return given[0]
+        # 4, not 4.0: the label's refusals quote the number as it was typed.
+        return int(number) if number.is_integer() else number
     return given[0]

@@ -7,6 +7,7 @@ to a queue" takes exactly the spans the page selects.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -14,6 +15,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from annotrace.domain.access import Role
 from annotrace.errors import AnnotraceError, InvalidInput
@@ -25,6 +27,7 @@ from annotrace.schemas.queues import (
     LabelValue,
     QueueCreate,
     QueueLabelChoice,
+    QueueRead,
     QueueUpdate,
 )
 from annotrace.services import gold, labels, projects, queue_agreement, queues, users
@@ -92,43 +95,101 @@ def _list_context(
         if current
         else []
     )
-    project_labels = (
-        [
-            label
-            for label in labels.list_labels(
-                session=session, principal=principal, project_id=current.id
-            )
-            if label.archived_at is None
-        ]
-        if current
-        else []
-    )
-    people = [
-        member
-        for member in users.workspace_users(session=session, principal=principal)
-        if member.role in (Role.OWNER.value, Role.ADMIN.value, Role.ANNOTATOR.value)
-    ]
-    given = values or []
-    chosen = {key: [v for k, v in given if k == key] for key in _OWN}
     return {
         "user": user,
         "section": "queues",
         "projects": all_projects,
         "project": current,
         "queues": listed,
-        "labels": project_labels,
-        "people": people,
+        **(_form_choices(session, user, current.id) if current else {"labels": [], "people": []}),
+        **_form_state(values or []),
         "filter_items": filter_items,
         "traces_link": "/traces?"
         + urlencode([("project", current.id if current else ""), *filter_items]),
-        "values": {key: found[0] for key, found in chosen.items() if found},
-        "chosen": chosen,
-        "submitted": bool(values),
         "error": error,
         "notice": notice,
         "is_admin": principal.role in ADMIN_ROLES,
+    }
+
+
+def _form_choices(session: Session, user: SignedIn, project_id: str) -> dict[str, Any]:
+    """What a queue's settings form offers: the project's labels in use, the people who
+    may annotate."""
+    principal = user.principal
+    return {
+        "labels": [
+            label
+            for label in labels.list_labels(
+                session=session, principal=principal, project_id=project_id
+            )
+            if label.archived_at is None
+        ],
+        "people": [
+            member
+            for member in users.workspace_users(session=session, principal=principal)
+            if member.role in (Role.OWNER.value, Role.ADMIN.value, Role.ANNOTATOR.value)
+        ],
         "default_minutes": DEFAULT_RESERVATION_SECONDS // 60,
     }
+
+
+def _form_state(pairs: list[tuple[str, str]]) -> dict[str, Any]:
+    """The settings form as sent: one value per field, every value of the checkboxes."""
+    chosen = {key: [v for k, v in pairs if k == key] for key in _OWN}
+    return {"values": {key: found[0] for key, found in chosen.items() if found}, "chosen": chosen}
+
+
+@dataclass(frozen=True, slots=True)
+class _Settings:
+    name: str
+    instructions: str
+    labels: list[QueueLabelChoice]
+    annotators: list[str] | None
+    reviewers: list[str]
+    annotators_per_item: int
+    reservation_seconds: int
+
+
+def _settings_of_form(form: FormData) -> _Settings:
+    """The settings fields of the create and change forms (InvalidInput names the field)."""
+    optional = set(form.getlist("optional"))
+    chosen_labels = [
+        QueueLabelChoice(label_id=str(label_id), required=label_id not in optional)
+        for label_id in form.getlist("label")
+    ]
+    if not chosen_labels:
+        raise InvalidInput("choose one or more labels to fill", field="label")
+    annotators = [str(a) for a in form.getlist("annotator")] if form.get("who") == "some" else None
+    if annotators == []:
+        raise InvalidInput(
+            "choose the annotators, or let everyone who may annotate work the queue",
+            field="annotator",
+        )
+    return _Settings(
+        name=str(form.get("queue_name", "")),
+        instructions=str(form.get("instructions", "")),
+        labels=chosen_labels,
+        annotators=annotators,
+        reviewers=[str(r) for r in form.getlist("reviewer")],
+        annotators_per_item=_whole(str(form.get("per_item", "")), "per_item", 1),
+        reservation_seconds=_minutes(str(form.get("reservation", "")), "reservation"),
+    )
+
+
+def _settings_state(queue: QueueRead) -> list[tuple[str, str]]:
+    """A queue's settings as the form would send them."""
+    pairs = [
+        ("queue_name", queue.name),
+        ("instructions", queue.instructions),
+        ("who", "all" if queue.annotators is None else "some"),
+        ("per_item", str(queue.annotators_per_item)),
+        ("reservation", f"{queue.reservation_seconds / 60:g}"),
+    ]
+    pairs += [("label", label.label_id) for label in queue.labels]
+    pairs += [("optional", label.label_id) for label in queue.labels if not label.required]
+    pairs += [("annotator", annotator) for annotator in queue.annotators or []]
+    pairs += [("reviewer", reviewer) for reviewer in queue.reviewers]
+    return pairs
 
 
 @router.get("/queues", response_class=HTMLResponse)
@@ -207,30 +268,16 @@ async def create_queue(request: Request, user: CheckedUser, database: DatabaseDe
     try:
         require_role(user, *ADMIN_ROLES, action="create queues")
         project_id = fields.get("project", "")
-        optional = set(form.getlist("optional"))
-        chosen_labels = [
-            QueueLabelChoice(label_id=str(label_id), required=label_id not in optional)
-            for label_id in form.getlist("label")
-        ]
-        if not chosen_labels:
-            raise InvalidInput("choose one or more labels to fill", field="label")
-        annotators = (
-            [str(a) for a in form.getlist("annotator")] if fields.get("who") == "some" else None
-        )
-        if annotators == []:
-            raise InvalidInput(
-                "choose the annotators, or let everyone who may annotate work the queue",
-                field="annotator",
-            )
+        settings = _settings_of_form(form)
         data = QueueCreate(
             project_id=project_id,
-            name=fields.get("queue_name", ""),
-            instructions=fields.get("instructions", ""),
-            labels=chosen_labels,
-            annotators=annotators,
-            reviewers=[str(r) for r in form.getlist("reviewer")],
-            annotators_per_item=_whole(fields.get("per_item", ""), "per_item", 1),
-            reservation_seconds=_minutes(fields.get("reservation", ""), "reservation"),
+            name=settings.name,
+            instructions=settings.instructions,
+            labels=settings.labels,
+            annotators=settings.annotators,
+            reviewers=settings.reviewers,
+            annotators_per_item=settings.annotators_per_item,
+            reservation_seconds=settings.reservation_seconds,
             items=_items_of_form(fields, filter_items, project_id),
         )
         with database.write() as session:
@@ -317,61 +364,102 @@ def _disagreement_link(project_id: str, label: str) -> str:
     )
 
 
-@router.get("/queues/{queue_id}", response_class=HTMLResponse)
-def queue_page(
-    queue_id: str, request: Request, user: CurrentUser, database: DatabaseDep
-) -> Response:
+def _queue_page(
+    session: Session,
+    user: SignedIn,
+    queue_id: str,
+    *,
+    cursor: str | None = None,
+    settings: list[tuple[str, str]] | None = None,
+    error: AnnotraceError | None = None,
+) -> dict[str, Any]:
     principal = user.principal
-    params = request.query_params
-    with database.read() as session:
-        queue = queues.get_queue(session=session, principal=principal, queue_id=queue_id)
-        agreement = queue_agreement.queue_agreement(
-            session=session, principal=principal, queue_id=queue_id
-        )
-        accuracy = queue_agreement.accuracy(session=session, principal=principal, queue_id=queue_id)
-        items = queues.list_items(
-            session=session,
-            principal=principal,
-            queue_id=queue_id,
-            limit=100,
-            cursor=params.get("cursor") or None,
-        )
-        context = load_queue(session=session, principal=principal, queue_id=queue_id)
+    queue = queues.get_queue(session=session, principal=principal, queue_id=queue_id)
+    agreement = queue_agreement.queue_agreement(
+        session=session, principal=principal, queue_id=queue_id
+    )
+    context = load_queue(session=session, principal=principal, queue_id=queue_id)
     mine = next((p for p in queue.progress.annotators if p.annotator_id == user.email), None)
     may_work = principal.role in (Role.OWNER, Role.ADMIN, Role.ANNOTATOR) and (
         queue.annotators is None or user.email in queue.annotators
     )
-    return templates.TemplateResponse(
-        request,
-        "queue.html",
-        {
-            "user": user,
-            "section": "queues",
-            "queue": queue,
-            "project_name": context.project.name,
-            "agreement": [
-                {
-                    "label": label,
-                    "bars": _bars(label.distribution),
-                    "link": _disagreement_link(queue.project_id, label.name),
-                }
-                for label in agreement.labels
-            ],
-            "accuracy": accuracy,
-            "items": items,
-            "mine": mine,
-            "may_work": may_work,
-            "is_admin": principal.role in ADMIN_ROLES,
-            "may_adjudicate": principal.role in ADMIN_ROLES or user.email in queue.reviewers,
-            "created": params.get("created") == "1",
-            "added": params.get("added"),
-            "status_actions": {
-                action: status
-                for action, status in _STATUS_ACTIONS.items()
-                if status != queue.status
-            },
+    return {
+        "user": user,
+        "section": "queues",
+        "queue": queue,
+        "project_name": context.project.name,
+        "agreement": [
+            {
+                "label": label,
+                "bars": _bars(label.distribution),
+                "link": _disagreement_link(queue.project_id, label.name),
+            }
+            for label in agreement.labels
+        ],
+        "accuracy": queue_agreement.accuracy(
+            session=session, principal=principal, queue_id=queue_id
+        ),
+        "items": queues.list_items(
+            session=session, principal=principal, queue_id=queue_id, limit=100, cursor=cursor
+        ),
+        "mine": mine,
+        "may_work": may_work,
+        "is_admin": principal.role in ADMIN_ROLES,
+        "may_adjudicate": principal.role in ADMIN_ROLES or user.email in queue.reviewers,
+        "status_actions": {
+            action: status for action, status in _STATUS_ACTIONS.items() if status != queue.status
         },
-    )
+        **_form_choices(session, user, queue.project_id),
+        **_form_state(settings if settings is not None else _settings_state(queue)),
+        "error": error,
+        "created": False,
+        "added": None,
+        "changed": False,
+    }
+
+
+@router.get("/queues/{queue_id}", response_class=HTMLResponse)
+def queue_page(
+    queue_id: str, request: Request, user: CurrentUser, database: DatabaseDep
+) -> Response:
+    params = request.query_params
+    with database.read() as session:
+        context = _queue_page(session, user, queue_id, cursor=params.get("cursor") or None)
+    context |= {
+        "created": params.get("created") == "1",
+        "added": params.get("added"),
+        "changed": params.get("changed") == "1",
+    }
+    return templates.TemplateResponse(request, "queue.html", context)
+
+
+@router.post("/queues/{queue_id}/settings", response_class=HTMLResponse)
+async def change_settings(
+    queue_id: str, request: Request, user: CheckedUser, database: DatabaseDep
+) -> Response:
+    form = await request.form()
+    try:
+        settings = _settings_of_form(form)
+        data = QueueUpdate(
+            name=settings.name,
+            instructions=settings.instructions,
+            labels=settings.labels,
+            annotators=settings.annotators,
+            reviewers=settings.reviewers,
+            annotators_per_item=settings.annotators_per_item,
+            reservation_seconds=settings.reservation_seconds,
+        )
+        with database.write() as session:
+            queues.update_queue(
+                session=session, principal=user.principal, queue_id=queue_id, data=data
+            )
+    except (InvalidInput, ValidationError) as problem:
+        with database.read() as session:
+            context = _queue_page(
+                session, user, queue_id, settings=_strings(form), error=_form_error(problem)
+            )
+        return templates.TemplateResponse(request, "queue.html", context, status_code=422)
+    return RedirectResponse(f"/queues/{queue_id}?changed=1", status_code=303)
 
 
 @router.post("/queues/{queue_id}/status")
