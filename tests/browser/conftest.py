@@ -9,6 +9,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -52,8 +53,10 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
-@pytest.fixture
-def page(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
+@contextmanager
+def open_page(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
+    """A page in a browser context of its own (its own cookies: another user can sign in
+    beside it), failing the test on any script error or unexpected dialog."""
     context = browser.new_context(
         base_url=live_server.base_url, viewport={"width": 1280, "height": 800}
     )
@@ -68,6 +71,12 @@ def page(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
     yield page
     context.close()
     assert errors == [], f"script errors in the page: {errors}"
+
+
+@pytest.fixture
+def page(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
+    with open_page(browser, live_server) as opened:
+        yield opened
 
 
 @dataclass

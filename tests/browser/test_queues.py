@@ -15,7 +15,7 @@ from sklearn.metrics import cohen_kappa_score
 from annotrace.domain.access import Role
 from annotrace.services.users import create_user
 from annotrace.storage.engine import Database
-from tests.browser.conftest import HOSTILE, PASSWORD, Workspace, sign_in
+from tests.browser.conftest import HOSTILE, PASSWORD, Workspace, open_page, sign_in
 from tests.support.servers import LiveServer
 
 VERDICTS = ["good", "bad", "meh"]
@@ -57,16 +57,8 @@ def second_annotator(live_server: LiveServer, workspace: Workspace) -> str:
 
 @pytest.fixture
 def second_page(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
-    context = browser.new_context(
-        base_url=live_server.base_url, viewport={"width": 1280, "height": 800}
-    )
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    yield page
-    context.close()
-    assert errors == [], f"script errors in the page: {errors}"
+    with open_page(browser, live_server) as opened:
+        yield opened
 
 
 def current_item(page: Page) -> str | None:
