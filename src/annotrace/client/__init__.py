@@ -3,7 +3,13 @@
     from annotrace import Client
 
     with Client("http://127.0.0.1:6180", api_key="…", secret_key="…") as client:
-        queue = client.queues.get("que_…")
+        project = client.projects.list()[0]
+        for span in client.spans.search({"project_id": project.id}):
+            client.annotations.create(span.span_id, "Quality", label="good",
+                                      annotator_id="ana@example.com")
+
+Resources: projects, traces, labels, annotations (with notes, corrections and bulk),
+scores, spans (search, to_pandas), datasets (exports and saved datasets), queues.
 
 Left out, the URL and keys come from ANNOTRACE_BASE_URL, ANNOTRACE_API_KEY and
 ANNOTRACE_SECRET_KEY. Answers are the server's own models (`annotrace.schemas`); a refusal
@@ -17,8 +23,15 @@ from types import TracebackType
 
 import httpx
 
+from annotrace.client.annotations import Annotations, AsyncAnnotations
+from annotrace.client.datasets import AsyncDatasets, Datasets, Written
 from annotrace.client.errors import APIError, ClientError, ConnectionFailed
+from annotrace.client.labels import AsyncLabels, Labels
+from annotrace.client.projects import AsyncProjects, Projects
 from annotrace.client.queues import AsyncQueues, Queues
+from annotrace.client.scores import AsyncScores, Scores
+from annotrace.client.spans import AsyncSpans, Spans
+from annotrace.client.traces import AsyncTraces, Traces
 from annotrace.client.transport import (
     DEFAULT_RETRIES,
     DEFAULT_TIMEOUT,
@@ -27,7 +40,7 @@ from annotrace.client.transport import (
     SyncTransport,
 )
 
-__all__ = ["APIError", "AsyncClient", "Client", "ClientError", "ConnectionFailed"]
+__all__ = ["APIError", "AsyncClient", "Client", "ClientError", "ConnectionFailed", "Written"]
 
 
 class Client:
@@ -43,6 +56,13 @@ class Client:
     ) -> None:
         settings = Settings.of(base_url, api_key, secret_key, timeout, max_retries)
         self._transport = SyncTransport(settings, transport)
+        self.projects = Projects(self._transport)
+        self.traces = Traces(self._transport)
+        self.labels = Labels(self._transport)
+        self.annotations = Annotations(self._transport)
+        self.scores = Scores(self._transport)
+        self.spans = Spans(self._transport)
+        self.datasets = Datasets(self._transport)
         self.queues = Queues(self._transport)
 
     def close(self) -> None:
@@ -73,6 +93,13 @@ class AsyncClient:
     ) -> None:
         settings = Settings.of(base_url, api_key, secret_key, timeout, max_retries)
         self._transport = AsyncTransport(settings, transport)
+        self.projects = AsyncProjects(self._transport)
+        self.traces = AsyncTraces(self._transport)
+        self.labels = AsyncLabels(self._transport)
+        self.annotations = AsyncAnnotations(self._transport)
+        self.scores = AsyncScores(self._transport)
+        self.spans = AsyncSpans(self._transport)
+        self.datasets = AsyncDatasets(self._transport)
         self.queues = AsyncQueues(self._transport)
 
     async def aclose(self) -> None:
