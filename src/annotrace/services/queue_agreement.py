@@ -85,14 +85,24 @@ class _Given:
     position: int  # of the span's item in the queue
     annotator_id: str
     value: Value
-    annotation: Annotation
+    stored: Any  # the annotation's row: value, label, score, reason
 
 
 def _values(session: Session, context: QueueContext) -> dict[int, list[_Given]]:
-    """People's values of the queue's labels on its items, by label rowid: one query."""
+    """People's values of the queue's labels on its items, by label rowid: one query, of
+    plain rows (ORM objects would cost several times the query)."""
     refs = {ref.label_rowid: ref for ref, _ in context.labels}
     rows = session.execute(
-        select(Annotation, QueueItem.position)
+        select(
+            Annotation.span_rowid,
+            Annotation.label_rowid,
+            Annotation.annotator_id,
+            Annotation.value,
+            Annotation.label,
+            Annotation.score,
+            Annotation.reason,
+            QueueItem.position,
+        )
         .join(QueueItem, QueueItem.span_rowid == Annotation.span_rowid)
         .where(
             QueueItem.queue_rowid == context.queue.queue_rowid,
@@ -101,12 +111,11 @@ def _values(session: Session, context: QueueContext) -> dict[int, list[_Given]]:
         )
     )
     found: dict[int, list[_Given]] = {rowid: [] for rowid in refs}
-    for annotation, position in rows:
-        assert annotation.label_rowid is not None
-        value = comparable(refs[annotation.label_rowid], annotation.value)
+    for row in rows:
+        value = comparable(refs[row.label_rowid], row.value)
         if value is not None:
-            found[annotation.label_rowid].append(
-                _Given(annotation.span_rowid, position, annotation.annotator_id, value, annotation)
+            found[row.label_rowid].append(
+                _Given(row.span_rowid, row.position, row.annotator_id, value, row)
             )
     return found
 
@@ -213,10 +222,10 @@ def disagreements(
                     label_id=ref.id,
                     name=ref.spec.name,
                     annotator_id=one.annotator_id,
-                    value=one.annotation.value,
-                    label=one.annotation.label,
-                    score=one.annotation.score,
-                    reason=one.annotation.reason,
+                    value=one.stored.value,
+                    label=one.stored.label,
+                    score=one.stored.score,
+                    reason=one.stored.reason,
                 )
                 for one in sorted(given, key=lambda one: one.annotator_id)
             ],

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Integer, Subquery, and_, case, cast, func, select
+from sqlalchemy import ColumnElement, Integer, Subquery, and_, case, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from annotrace.schemas.queues import AnnotatorProgress, QueueProgress
@@ -21,8 +21,11 @@ def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def item_states(queue: Queue, *, now: datetime | None = None) -> Subquery:
-    """One row per item of the queue: queue_item_rowid, gold, state, completions."""
+def item_states(
+    queue: Queue, *, now: datetime | None = None, item_rowids: list[int] | None = None
+) -> Subquery:
+    """One row per item of the queue (or of these items): queue_item_rowid, gold, state,
+    completions."""
     now = now or utcnow()
     a = QueueAssignment
     completions = _count(a.status == "completed")
@@ -43,29 +46,57 @@ def item_states(queue: Queue, *, now: datetime | None = None) -> Subquery:
             cast(completions, Integer).label("completions"),
         )
         .outerjoin(a, a.queue_item_rowid == QueueItem.queue_item_rowid)
-        .where(QueueItem.queue_rowid == queue.queue_rowid)
+        .where(
+            QueueItem.queue_rowid == queue.queue_rowid,
+            *([QueueItem.queue_item_rowid.in_(item_rowids)] if item_rowids is not None else []),
+        )
         .group_by(QueueItem.queue_item_rowid, QueueItem.gold, QueueItem.completed_at)
         .subquery()
     )
 
 
 def queue_progress(session: Session, queue: Queue) -> QueueProgress:
-    """Items by state (gold items apart) and each annotator's counts: two queries."""
+    """Items by state (gold items apart) and each annotator's counts: three queries, none
+    of which goes through every item of the queue (the counts come from an index; the
+    states from the assignments of items not yet completed)."""
     now = utcnow()
-    states = item_states(queue, now=now)
-    counts = {
-        (bool(gold), state): number
-        for gold, state, number in session.execute(
-            select(states.c.gold, states.c.state, func.count()).group_by(
-                states.c.gold, states.c.state
-            )
+    total, completed, gold = session.execute(
+        select(
+            func.count().filter(QueueItem.gold.is_(False)),
+            func.count().filter(QueueItem.gold.is_(False) & QueueItem.completed_at.is_not(None)),
+            func.count().filter(QueueItem.gold.is_(True)),
+        ).where(QueueItem.queue_rowid == queue.queue_rowid)
+    ).one()
+    a = QueueAssignment
+    busy = or_(a.status == "completed", and_(a.status == "reserved", a.reserved_until > now))
+    touched = (
+        select(
+            func.max(case((busy, 1), else_=0)).label("busy"),
+            func.max(case((a.status == "skipped", 1), else_=0)).label("skips"),
         )
-    }
+        .join(QueueItem, QueueItem.queue_item_rowid == a.queue_item_rowid)
+        .where(
+            a.queue_rowid == queue.queue_rowid,
+            QueueItem.gold.is_(False),
+            QueueItem.completed_at.is_(None),
+        )
+        .group_by(a.queue_item_rowid)
+        .subquery()
+    )
+    in_progress, skipped = session.execute(
+        select(
+            func.coalesce(func.sum(touched.c.busy), 0),
+            func.coalesce(
+                func.sum(case((and_(touched.c.busy == 0, touched.c.skips == 1), 1), else_=0)), 0
+            ),
+        )
+    ).one()
     by_state = {
-        state: counts.get((False, state), 0)
-        for state in ("pending", "in_progress", "completed", "skipped")
+        "pending": total - completed - in_progress - skipped,
+        "in_progress": in_progress,
+        "completed": completed,
+        "skipped": skipped,
     }
-    total = sum(by_state.values())
     a = QueueAssignment
     per_annotator = session.execute(
         select(
@@ -84,7 +115,7 @@ def queue_progress(session: Session, queue: Queue) -> QueueProgress:
         in_progress=by_state["in_progress"],
         completed=by_state["completed"],
         skipped=by_state["skipped"],
-        gold=sum(number for (gold, _), number in counts.items() if gold),
+        gold=gold,
         done=total > 0 and by_state["completed"] == total,
         annotators=[
             AnnotatorProgress(

@@ -9,10 +9,21 @@ for nothing, and the item is handed out again.
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import ScalarSelect, and_, delete, exists, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    ScalarSelect,
+    and_,
+    delete,
+    exists,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session, aliased
 
 from annotrace.domain.access import Principal, Role
@@ -111,23 +122,13 @@ def next_item(
         assignment, item = held
         assignment.reserved_until = until
         return NextItem(item=work_item(session, context, item, assignment))
-    done_by_me = exists().where(
-        QueueAssignment.queue_item_rowid == QueueItem.queue_item_rowid,
-        QueueAssignment.annotator_id == annotator_id,
-        QueueAssignment.status.in_(("completed", "skipped")),
+    candidate = _choose(
+        session,
+        queue,
+        annotator_id,
+        ordinary=_first(session, queue, annotator_id, gold=False),
+        golden=_first(session, queue, annotator_id, gold=True),
     )
-    candidate = session.scalars(
-        select(QueueItem)
-        .where(
-            QueueItem.queue_rowid == queue.queue_rowid,
-            QueueItem.completed_at.is_(None),
-            ~done_by_me,
-            # Gold items go to everyone once; others to as many as the queue needs.
-            or_(QueueItem.gold, _taken_by_others(annotator_id) < queue.annotators_per_item),
-        )
-        .order_by(QueueItem.position, QueueItem.queue_item_rowid)
-        .limit(1)
-    ).first()
     if candidate is None:
         return NextItem(item=None, message=f"Nothing is left for {annotator_id} in this queue.")
     item = candidate
@@ -142,6 +143,59 @@ def next_item(
     mine.status, mine.reserved_until, mine.created_at = "reserved", until, now
     session.flush()
     return NextItem(item=work_item(session, context, item, mine))
+
+
+def _not_done_by(annotator_id: str) -> ColumnElement[bool]:
+    """The item (correlated) is not one this annotator completed or skipped."""
+    return ~exists().where(
+        QueueAssignment.queue_item_rowid == QueueItem.queue_item_rowid,
+        QueueAssignment.annotator_id == annotator_id,
+        QueueAssignment.status.in_(("completed", "skipped")),
+    )
+
+
+def _first(session: Session, queue: Queue, annotator_id: str, *, gold: bool) -> QueueItem | None:
+    """The first item still to hand out (in position order, read from the index of pending
+    items) that this annotator may take: a gold item they have not done (everyone does
+    each), or an ordinary one that fewer annotators than needed have or hold."""
+    conditions = [
+        QueueItem.queue_rowid == queue.queue_rowid,
+        QueueItem.completed_at.is_(None),
+        QueueItem.gold.is_(gold),
+        _not_done_by(annotator_id),
+    ]
+    if not gold:
+        conditions.append(_taken_by_others(annotator_id) < queue.annotators_per_item)
+    return session.scalars(
+        select(QueueItem)
+        .where(*conditions)
+        .order_by(QueueItem.position, QueueItem.queue_item_rowid)
+        .limit(1)
+    ).first()
+
+
+def _choose(
+    session: Session,
+    queue: Queue,
+    annotator_id: str,
+    *,
+    ordinary: QueueItem | None,
+    golden: QueueItem | None,
+) -> QueueItem | None:
+    """Between the next ordinary and the next gold item: gold at the rate gold items make
+    up of what is left, so that they come mixed in for everyone, also for an annotator who
+    joins when the ordinary items around the gold ones are long done."""
+    if ordinary is None or golden is None:
+        return ordinary or golden
+    counts = session.execute(
+        select(
+            func.count().filter(QueueItem.gold.is_(True) & _not_done_by(annotator_id)),
+            func.count().filter(QueueItem.gold.is_(False)),
+        ).where(QueueItem.queue_rowid == queue.queue_rowid, QueueItem.completed_at.is_(None))
+    ).one()
+    gold_left, ordinary_left = counts
+    share = gold_left / max(1, gold_left + ordinary_left)
+    return golden if random.random() < share else ordinary  # noqa: S311 (not a secret)
 
 
 def _assignment(session: Session, item: QueueItem, annotator_id: str) -> QueueAssignment | None:

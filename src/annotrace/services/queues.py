@@ -475,21 +475,18 @@ def list_items(
             expected=f"1 to {MAX_PAGE_SIZE}",
         )
     context = load_queue(session=session, principal=principal, queue_id=queue_id)
-    states = item_states(context.queue)
     query = (
-        select(
-            QueueItem,
-            Span.span_id,
-            Trace.trace_id,
-            states.c.state,
-            states.c.completions,
-        )
-        .join(states, states.c.queue_item_rowid == QueueItem.queue_item_rowid)
+        select(QueueItem, Span.span_id, Trace.trace_id)
         .join(Span, Span.span_rowid == QueueItem.span_rowid)
         .join(Trace, Trace.trace_rowid == Span.trace_rowid)
+        .where(QueueItem.queue_rowid == context.queue.queue_rowid)
     )
     if status is not None:
-        query = query.where(states.c.state == status)
+        # Narrowed by state: every item's state is needed to find a page of them.
+        every = item_states(context.queue)
+        query = query.join(every, every.c.queue_item_rowid == QueueItem.queue_item_rowid).where(
+            every.c.state == status
+        )
     if cursor is not None:
         _, after = decode_cursor(cursor)
         position, _, rowid = after.partition(":")
@@ -503,18 +500,24 @@ def list_items(
         query.order_by(QueueItem.position, QueueItem.queue_item_rowid).limit(limit + 1)
     ).all()
     page, more = rows[:limit], len(rows) > limit
+    # The page first, then the states of its items alone.
+    of_page = item_states(context.queue, item_rowids=[item.queue_item_rowid for item, _, _ in page])
+    states = {
+        row.queue_item_rowid: (row.state, row.completions)
+        for row in session.execute(select(of_page))
+    }
     items = [
         QueueItemRead(
             id=item.id,
             span_id=span_id,
             trace_id=trace_id,
-            status=state,
+            status=states[item.queue_item_rowid][0],
             gold=item.gold,
-            completions=completions,
+            completions=states[item.queue_item_rowid][1],
             added_at=item.added_at,
             completed_at=item.completed_at,
         )
-        for item, span_id, trace_id, state, completions in page
+        for item, span_id, trace_id in page
     ]
     last = page[-1][0] if page else None
     return Page[QueueItemRead](

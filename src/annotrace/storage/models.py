@@ -544,7 +544,19 @@ class QueueItem(Base):
     __table_args__ = (
         # A span is never in one queue twice.
         UniqueConstraint("queue_rowid", "span_rowid"),
-        Index(None, "queue_rowid", "completed_at", "position"),
+        # The items still to hand out, in order: the next item is the first of these an
+        # annotator may take (an index of every item would make PostgreSQL sort them all).
+        Index(
+            "ix_queue_items_pending",
+            "queue_rowid",
+            "position",
+            "queue_item_rowid",
+            sqlite_where=text("completed_at IS NULL"),
+            postgresql_where=text("completed_at IS NULL"),
+        ),
+        # Pages of a queue's items in order; counts of its items by kind and completion.
+        Index(None, "queue_rowid", "position", "queue_item_rowid"),
+        Index(None, "queue_rowid", "gold", "completed_at"),
         Index(None, "span_rowid"),
     )
 

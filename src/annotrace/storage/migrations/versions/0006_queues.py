@@ -182,9 +182,23 @@ def upgrade() -> None:
         ),
     )
     op.create_index(
-        op.f("ix_queue_items_queue_rowid_completed_at_position"),
+        "ix_queue_items_pending",
         "queue_items",
-        ["queue_rowid", "completed_at", "position"],
+        ["queue_rowid", "position", "queue_item_rowid"],
+        unique=False,
+        sqlite_where=sa.text("completed_at IS NULL"),
+        postgresql_where=sa.text("completed_at IS NULL"),
+    )
+    op.create_index(
+        op.f("ix_queue_items_queue_rowid_position_queue_item_rowid"),
+        "queue_items",
+        ["queue_rowid", "position", "queue_item_rowid"],
+        unique=False,
+    )
+    op.create_index(
+        op.f("ix_queue_items_queue_rowid_gold_completed_at"),
+        "queue_items",
+        ["queue_rowid", "gold", "completed_at"],
         unique=False,
     )
     op.create_index(op.f("ix_queue_items_span_rowid"), "queue_items", ["span_rowid"], unique=False)
@@ -237,9 +251,11 @@ def downgrade() -> None:
 
     op.drop_table("queue_assignments")
     op.drop_index(op.f("ix_queue_items_span_rowid"), table_name="queue_items")
+    op.drop_index(op.f("ix_queue_items_queue_rowid_gold_completed_at"), table_name="queue_items")
     op.drop_index(
-        op.f("ix_queue_items_queue_rowid_completed_at_position"), table_name="queue_items"
+        op.f("ix_queue_items_queue_rowid_position_queue_item_rowid"), table_name="queue_items"
     )
+    op.drop_index("ix_queue_items_pending", table_name="queue_items")
 
     op.drop_table("queue_items")
     op.drop_index(op.f("ix_gold_values_project_rowid"), table_name="gold_values")
