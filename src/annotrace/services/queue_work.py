@@ -187,13 +187,13 @@ def _choose(
     joins when the ordinary items around the gold ones are long done."""
     if ordinary is None or golden is None:
         return ordinary or golden
-    counts = session.execute(
-        select(
-            func.count().filter(QueueItem.gold.is_(True) & _not_done_by(annotator_id)),
-            func.count().filter(QueueItem.gold.is_(False)),
-        ).where(QueueItem.queue_rowid == queue.queue_rowid, QueueItem.completed_at.is_(None))
-    ).one()
-    gold_left, ordinary_left = counts
+    pending = [QueueItem.queue_rowid == queue.queue_rowid, QueueItem.completed_at.is_(None)]
+    # Two counts: the gold items are few, and the others are counted from an index alone.
+    gold_left = session.scalar(
+        select(func.count()).where(*pending, QueueItem.gold.is_(True), _not_done_by(annotator_id))
+    )
+    ordinary_left = session.scalar(select(func.count()).where(*pending, QueueItem.gold.is_(False)))
+    gold_left, ordinary_left = gold_left or 0, ordinary_left or 0
     share = gold_left / max(1, gold_left + ordinary_left)
     return golden if random.random() < share else ordinary  # noqa: S311 (not a secret)
 
