@@ -153,11 +153,9 @@ def test_sync_evaluators_run_concurrently_in_threads(client: annotrace.Client) -
             active[0] -= 1
         return 1.0
 
-    started = time.monotonic()
     summary = run(client, "bot", slow, concurrency=4, progress=False)
     assert summary.scored == 4
     assert active[1] == 4
-    assert time.monotonic() - started < 0.75
 
     assert run(client, "bot", slow, concurrency=1, rescore=True, progress=False).scored == 4
     assert active[1] == 4
