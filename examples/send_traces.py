@@ -21,6 +21,7 @@ from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExport
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.trace import Tracer
 
 QUESTIONS = [
     "What is the refund policy?",
@@ -43,7 +44,7 @@ def retrieve(question: str) -> list[str]:
     return [text for key, text in POLICY.items() if key in words] or [POLICY["shipping"]]
 
 
-def answer(tracer, question: str) -> str:  # type: ignore[no-untyped-def]
+def answer(tracer: Tracer, question: str) -> str:
     with tracer.start_as_current_span("support_agent") as agent:
         agent.set_attribute("openinference.span.kind", "AGENT")
         agent.set_attribute("input.value", question)
