@@ -8,7 +8,19 @@ import typer
 from typer.core import TyperGroup
 
 from annotrace import __version__
-from annotrace.cli import db, demo, export, keys, labels, serve, users
+from annotrace.cli import (
+    annotate,
+    db,
+    demo,
+    export,
+    keys,
+    labels,
+    projects,
+    queues,
+    scores,
+    serve,
+    users,
+)
 from annotrace.errors import AnnotraceError
 
 
@@ -39,6 +51,10 @@ app.add_typer(users.app, name="users")
 app.add_typer(labels.app, name="labels")
 app.add_typer(demo.app, name="demo")
 app.command("export")(export.export)
+app.add_typer(projects.app, name="projects")
+app.command("annotate")(annotate.annotate)
+app.add_typer(scores.app, name="scores")
+app.add_typer(queues.app, name="queues")
 
 
 def _version(value: bool) -> None:
