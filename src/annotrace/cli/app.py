@@ -19,6 +19,8 @@ from annotrace.cli import (
     queues,
     scores,
     serve,
+    spans,
+    traces,
     users,
 )
 from annotrace.errors import AnnotraceError
@@ -55,6 +57,8 @@ app.add_typer(projects.app, name="projects")
 app.command("annotate")(annotate.annotate)
 app.add_typer(scores.app, name="scores")
 app.add_typer(queues.app, name="queues")
+app.add_typer(traces.app, name="traces")
+app.add_typer(spans.app, name="spans")
 
 
 def _version(value: bool) -> None:
