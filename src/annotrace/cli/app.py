@@ -10,6 +10,7 @@ from typer.core import TyperGroup
 from annotrace import __version__
 from annotrace.cli import (
     annotate,
+    annotations_remote,
     db,
     demo,
     export,
@@ -59,6 +60,9 @@ app.add_typer(scores.app, name="scores")
 app.add_typer(queues.app, name="queues")
 app.add_typer(traces.app, name="traces")
 app.add_typer(spans.app, name="spans")
+app.add_typer(annotations_remote.app, name="annotations")
+app.add_typer(annotations_remote.notes_app, name="notes")
+app.add_typer(annotations_remote.corrections_app, name="corrections")
 
 
 def _version(value: bool) -> None:
