@@ -11,6 +11,7 @@ from annotrace import __version__
 from annotrace.cli import (
     annotate,
     annotations_remote,
+    datasets,
     db,
     demo,
     export,
@@ -63,6 +64,7 @@ app.add_typer(spans.app, name="spans")
 app.add_typer(annotations_remote.app, name="annotations")
 app.add_typer(annotations_remote.notes_app, name="notes")
 app.add_typer(annotations_remote.corrections_app, name="corrections")
+app.add_typer(datasets.app, name="datasets")
 
 
 def _version(value: bool) -> None:
