@@ -10,9 +10,6 @@ import pytest
 from typer.testing import CliRunner
 
 from annotrace.cli.app import app
-from annotrace.services import labels
-from annotrace.storage.engine import Database
-from tests.storage.test_ingest import principal_of
 
 runner = CliRunner()
 OPTIONS = [arg for option in "abcdef" for arg in ("--option", option)]
@@ -61,12 +58,8 @@ def listed(url: str, *args: str) -> list[dict[str, Any]]:
 
 
 def archive(url: str, label_id: str) -> None:
-    """Archive a label through the service (the CLI has no archive command)."""
-    database = Database(url)
-    principal = principal_of(database)
-    with database.write() as session:
-        labels.archive_label(session=session, principal=principal, label_id=label_id)
-    database.dispose()
+    code, _, err = run("labels", "archive", label_id, "--workspace", "acme", "--database-url", url)
+    assert code == 0, err
 
 
 @pytest.mark.parametrize(
@@ -397,3 +390,74 @@ def test_help_of_each_command(command: str) -> None:
     if command == "create":
         for flag in ("--min-length", "--step-size", "--option", "--stars", "--settings-file"):
             assert flag in out
+
+
+def test_update_renames_and_new_settings_make_a_version(url: str, tmp_path: Path) -> None:
+    label = created(url, "--name", "tone", "--type", "categorical", *OPTIONS)
+    code, out, err = run(
+        "labels",
+        "update",
+        label["id"],
+        "--workspace",
+        "acme",
+        "--name",
+        "Tone",
+        "--description",
+        "How it sounds",
+        "--json",
+        "--database-url",
+        url,
+    )
+    assert code == 0, err
+    renamed = json.loads(out)
+    assert (renamed["name"], renamed["description"], renamed["version"]) == (
+        "Tone",
+        "How it sounds",
+        1,
+    )
+    settings = tmp_path / "settings.json"
+    settings.write_text(json.dumps({"options": ["warm", "cold"], "multi_choice": True}))
+    code, out, err = run(
+        "labels",
+        "update",
+        label["id"],
+        "--workspace",
+        "acme",
+        "--settings-file",
+        str(settings),
+        "--json",
+        "--database-url",
+        url,
+    )
+    assert code == 0, err
+    changed = json.loads(out)
+    assert (changed["version"], changed["settings"]["options"]) == (2, ["warm", "cold"])
+    code, _, err = run(
+        "labels", "update", label["id"], "--workspace", "acme", "--database-url", url
+    )
+    assert code == 1
+    assert "give --name, --description or --settings-file" in err
+    code, _, err = run(
+        "labels",
+        "update",
+        "lbl_00000000000000000000",
+        "--workspace",
+        "acme",
+        "--name",
+        "x",
+        "--database-url",
+        url,
+    )
+    assert code == 1
+    assert "not found" in err
+
+
+def test_archive_hides_a_label_and_frees_its_name(url: str) -> None:
+    label = created(url, "--name", "old", "--type", "star")
+    code, out, err = run(
+        "labels", "archive", label["id"], "--workspace", "acme", "--json", "--database-url", url
+    )
+    assert code == 0, err
+    assert json.loads(out)["archived_at"] is not None
+    assert [found["id"] for found in listed(url)] == []
+    assert created(url, "--name", "old", "--type", "star")["id"] != label["id"]

@@ -21,10 +21,10 @@ from annotrace.cli.common import (
 )
 from annotrace.domain.labels import LabelType
 from annotrace.errors import InvalidInput
-from annotrace.schemas.labels import LabelCreate, LabelRead
+from annotrace.schemas.labels import LabelCreate, LabelRead, LabelUpdate
 from annotrace.services import labels
 
-app = typer.Typer(help="Create and list annotation labels.", no_args_is_help=True)
+app = typer.Typer(help="Create, list, change and archive annotation labels.", no_args_is_help=True)
 
 WorkspaceOption = Annotated[str, typer.Option("--workspace", help="Workspace name.")]
 
@@ -190,6 +190,68 @@ def list_labels(
         print_json([label.model_dump(mode="json") for label in found])
         return
     console.print(_table(found))
+
+
+@app.command("update")
+def update(
+    label_id: Annotated[str, typer.Argument(help="The label's id (lbl_…).")],
+    workspace: WorkspaceOption,
+    name: Annotated[str | None, typer.Option("--name", help="New name.")] = None,
+    description: Annotated[
+        str | None, typer.Option("--description", help="New description.")
+    ] = None,
+    settings_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--settings-file",
+            help="JSON object of the new settings, complete (not merged), as the API takes them.",
+            show_default=False,
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+    database_url: DatabaseUrlOption = None,
+) -> None:
+    """Change a label's name, description or settings and print it.
+
+    A change of settings makes a new version of the label: annotations keep the
+    version they were made under.
+    """
+    if name is None and description is None and settings_file is None:
+        raise InvalidInput(
+            "give --name, --description or --settings-file", field="--name", expected="a change"
+        )
+    data = LabelUpdate(
+        name=name,
+        description=description,
+        settings=_read_settings_file(settings_file) if settings_file is not None else None,
+    )
+    with database_from(database_url) as database, database.write() as session:
+        principal = admin_principal(session, workspace)
+        label = labels.update_label(
+            session=session, principal=principal, label_id=label_id, data=data
+        )
+    if as_json:
+        print_json(label.model_dump(mode="json"))
+        return
+    _print_label(label)
+
+
+@app.command("archive")
+def archive(
+    label_id: Annotated[str, typer.Argument(help="The label's id (lbl_…).")],
+    workspace: WorkspaceOption,
+    as_json: JsonOption = False,
+    database_url: DatabaseUrlOption = None,
+) -> None:
+    """Archive a label: it is no longer offered, its annotations stay, and its name can
+    be taken again."""
+    with database_from(database_url) as database, database.write() as session:
+        principal = admin_principal(session, workspace)
+        label = labels.archive_label(session=session, principal=principal, label_id=label_id)
+    if as_json:
+        print_json(label.model_dump(mode="json"))
+        return
+    _print_label(label)
 
 
 def _number(value: float | None) -> float | int | None:
