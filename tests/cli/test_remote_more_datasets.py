@@ -101,8 +101,28 @@ def test_dataset_refusals(remote: Remote, tmp_path: Path) -> None:
     assert "--project: no project 'nope'" in err
 
 
+def test_datasets_export_now_and_dry_run(remote: Remote, tmp_path: Path) -> None:
+    target = tmp_path / "now.csv"
+    written = remote.json(
+        "datasets", "export", "--project", "bot", "--format", "csv", "-o", str(target)
+    )
+    assert written["span_count"] == 6
+    assert hashlib.sha256(target.read_bytes()).hexdigest() == written["sha256"]
+    summary = remote.json(
+        "datasets", "export", "--project", "bot", "--format", "openai-chat", "--dry-run"
+    )
+    assert summary["spans"] == 6
+    assert summary["records"] + sum(summary["skipped"].values()) == 6
+    code, out, err = remote.run("datasets", "export", "--project", "bot", "--dry-run")
+    assert code == 0, err
+    assert "6 spans, 6 records" in out
+    code, _, err = remote.run("datasets", "export", "--project", "bot")
+    assert code == 1
+    assert "give -o FILE, or --dry-run" in err
+
+
 COMMANDS = [["datasets"], *[["datasets", name] for name in
-                            ("save", "list", "show", "download", "delete")]]  # fmt: skip
+                            ("save", "export", "list", "show", "download", "delete")]]  # fmt: skip
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=" ".join)

@@ -16,6 +16,7 @@ from annotrace.cli.remote import (
     SecretKeyOption,
     connect,
     dump,
+    fail,
     project_id,
 )
 from annotrace.cli.remote_common import FilterOption, ProjectOption, read_filter, when
@@ -156,6 +157,83 @@ def show(
         console.print(escape(dataset.description), highlight=False)
     for version in dataset.versions:
         console.print(f"  {_version_line(version)}  sha256 {version.sha256}")
+
+
+@app.command("export")
+def export(
+    project: ProjectOption,
+    filter_file: FilterOption = None,
+    export_format: Annotated[
+        ExportFormat, typer.Option("--format", help="File format.", case_sensitive=False)
+    ] = "jsonl",
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "-o",
+            "--output",
+            metavar="FILE",
+            dir_okay=False,
+            help="Where to write the file (written whole or not at all).",
+            show_default=False,
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Only say what the export would hold.")
+    ] = False,
+    preference_label: Annotated[
+        str | None,
+        typer.Option(
+            "--preference-label",
+            help="preference-pairs only: judge answers by this label alone.",
+            show_default=False,
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+    base_url: BaseUrlOption = None,
+    api_key: ApiKeyOption = None,
+    secret_key: SecretKeyOption = None,
+) -> None:
+    """Export the spans a filter selects into FILE now, through the server (without
+    saving a dataset); --dry-run says how many spans and records it would hold.
+
+    --json prints {path, filename, byte_size, sha256, span_count} (with --dry-run, the
+    server's summary).
+    """
+    if output is None and not dry_run:
+        fail("give -o FILE, or --dry-run")
+    with connect(base_url, api_key, secret_key) as client:
+        span_filter = read_filter(filter_file, project_id(client, project))
+        if dry_run:
+            summary = client.datasets.dry_run(
+                span_filter, format=export_format, preference_label=preference_label
+            )
+            if as_json:
+                print_json(dump(summary))
+            else:
+                console.print(
+                    f"{summary.spans} spans, {summary.records} records"
+                    + "".join(f"; {n} skipped: {escape(why)}" for why, n in summary.skipped.items())
+                )
+            return
+        assert output is not None
+        written = client.datasets.export(
+            span_filter, output, format=export_format, preference_label=preference_label
+        )
+    if as_json:
+        print_json(
+            {
+                "path": str(written.path),
+                "filename": written.filename,
+                "byte_size": written.byte_size,
+                "sha256": written.sha256,
+                "span_count": written.span_count,
+            }
+        )
+    else:
+        console.print(
+            f"Wrote {written.span_count} spans ({written.byte_size} bytes) to "
+            f"{escape(str(output))}."
+        )
 
 
 @app.command("download")
