@@ -335,3 +335,28 @@ def test_every_command_has_help(command: list[str]) -> None:
     if len(command) > 1 or command == ["annotate"]:
         assert "--base-url" in result.stdout
         assert "--api-key" in result.stdout
+
+
+def test_labels_over_the_server(remote: Remote) -> None:
+    """Without --workspace, `annotrace labels` talks to the server with the keys."""
+    created = remote.json(
+        "labels", "create", "--project", "bot", "--name", "stars", "--type", "star", "--stars", "3"
+    )
+    assert (created["name"], created["settings"]) == ("stars", {"no_of_stars": 3})
+    names = [label["name"] for label in remote.json("labels", "list")]
+    assert sorted(names) == ["stars", "verdict"]
+    changed = remote.json("labels", "update", created["id"], "--description", "How good")
+    assert changed["description"] == "How good"
+    archived = remote.json("labels", "archive", created["id"])
+    assert archived["archived_at"] is not None
+    assert [label["name"] for label in remote.json("labels", "list", "--project", "bot")] == [
+        "verdict"
+    ]
+    code, _, err = remote.run("labels", "list", "--database-url", "sqlite:///nowhere.sqlite")
+    assert code == 1
+    assert "--database-url works on the database" in err
+    code, _, err = remote.run(
+        "labels", "create", "--project", "nope", "--name", "x", "--type", "thumbs_up_down"
+    )
+    assert code == 1
+    assert "no project 'nope'" in err

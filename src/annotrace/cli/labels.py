@@ -19,6 +19,8 @@ from annotrace.cli.common import (
     print_json,
     project_id_of,
 )
+from annotrace.cli.remote import ApiKeyOption, BaseUrlOption, SecretKeyOption, connect
+from annotrace.cli.remote import project_id as remote_project_id
 from annotrace.domain.labels import LabelType
 from annotrace.errors import InvalidInput
 from annotrace.schemas.labels import LabelCreate, LabelRead, LabelUpdate
@@ -26,7 +28,15 @@ from annotrace.services import labels
 
 app = typer.Typer(help="Create, list, change and archive annotation labels.", no_args_is_help=True)
 
-WorkspaceOption = Annotated[str, typer.Option("--workspace", help="Workspace name.")]
+WorkspaceOption = Annotated[
+    str | None,
+    typer.Option(
+        "--workspace",
+        help="Work on the database directly, in this workspace. Without it the command talks "
+        "to the server, in the keys' workspace (--base-url, --api-key, --secret-key).",
+        show_default=False,
+    ),
+]
 
 # Each settings flag: the setting it sets and the one label type that takes it.
 SETTING_FLAGS: dict[str, tuple[str, LabelType]] = {
@@ -46,7 +56,6 @@ _SHOWN_OPTIONS = 5
 
 @app.command("create")
 def create(
-    workspace: WorkspaceOption,
     project: Annotated[
         str,
         typer.Option(
@@ -108,7 +117,11 @@ def create(
         ),
     ] = None,
     as_json: JsonOption = False,
+    workspace: WorkspaceOption = None,
     database_url: DatabaseUrlOption = None,
+    base_url: BaseUrlOption = None,
+    api_key: ApiKeyOption = None,
+    secret_key: SecretKeyOption = None,
 ) -> None:
     """Create an annotation label in a project of WORKSPACE and print it.
 
@@ -143,12 +156,23 @@ def create(
     }
     settings = _settings(kind, flags, settings_file)
     data = LabelCreate(name=name, type=kind, description=description, settings=settings)
-    with database_from(database_url) as database, database.write() as session:
-        principal = admin_principal(session, workspace)
-        project_id = project_id_of(session, principal, project, create=True)
-        label = labels.create_label(
-            session=session, principal=principal, project_id=project_id, data=data
-        )
+    if workspace is None:
+        _no_database_url(database_url)
+        with connect(base_url, api_key, secret_key) as client:
+            label = client.labels.create(
+                remote_project_id(client, project),
+                name,
+                kind.value,
+                description=description,
+                settings=settings,
+            )
+    else:
+        with database_from(database_url) as database, database.write() as session:
+            principal = admin_principal(session, workspace)
+            project_id = project_id_of(session, principal, project, create=True)
+            label = labels.create_label(
+                session=session, principal=principal, project_id=project_id, data=data
+            )
     if as_json:
         print_json(label.model_dump(mode="json"))
         return
@@ -157,7 +181,6 @@ def create(
 
 @app.command("list")
 def list_labels(
-    workspace: WorkspaceOption,
     project: Annotated[
         str | None,
         typer.Option(
@@ -168,7 +191,11 @@ def list_labels(
         bool, typer.Option("--include-archived", help="Also list archived labels.")
     ] = False,
     as_json: JsonOption = False,
+    workspace: WorkspaceOption = None,
     database_url: DatabaseUrlOption = None,
+    base_url: BaseUrlOption = None,
+    api_key: ApiKeyOption = None,
+    secret_key: SecretKeyOption = None,
 ) -> None:
     """List the annotation labels of WORKSPACE, by project and name.
 
@@ -177,15 +204,31 @@ def list_labels(
     settings. Archived labels are left out unless --include-archived is
     given. --json prints the labels as the API returns them.
     """
-    with database_from(database_url) as database, database.read() as session:
-        principal = admin_principal(session, workspace)
-        project_id = project_id_of(session, principal, project, create=False) if project else None
-        found = labels.list_labels(
-            session=session,
-            principal=principal,
-            project_id=project_id,
-            include_archived=include_archived,
-        )
+    if workspace is None:
+        _no_database_url(database_url)
+        with connect(base_url, api_key, secret_key) as client:
+            project_ids = (
+                [remote_project_id(client, project)]
+                if project
+                else [p.id for p in client.projects.list()]
+            )
+            found = [
+                label
+                for one in project_ids
+                for label in client.labels.list(one, include_archived=include_archived)
+            ]
+    else:
+        with database_from(database_url) as database, database.read() as session:
+            principal = admin_principal(session, workspace)
+            project_id = (
+                project_id_of(session, principal, project, create=False) if project else None
+            )
+            found = labels.list_labels(
+                session=session,
+                principal=principal,
+                project_id=project_id,
+                include_archived=include_archived,
+            )
     if as_json:
         print_json([label.model_dump(mode="json") for label in found])
         return
@@ -195,7 +238,6 @@ def list_labels(
 @app.command("update")
 def update(
     label_id: Annotated[str, typer.Argument(help="The label's id (lbl_…).")],
-    workspace: WorkspaceOption,
     name: Annotated[str | None, typer.Option("--name", help="New name.")] = None,
     description: Annotated[
         str | None, typer.Option("--description", help="New description.")
@@ -209,7 +251,11 @@ def update(
         ),
     ] = None,
     as_json: JsonOption = False,
+    workspace: WorkspaceOption = None,
     database_url: DatabaseUrlOption = None,
+    base_url: BaseUrlOption = None,
+    api_key: ApiKeyOption = None,
+    secret_key: SecretKeyOption = None,
 ) -> None:
     """Change a label's name, description or settings and print it.
 
@@ -225,11 +271,18 @@ def update(
         description=description,
         settings=_read_settings_file(settings_file) if settings_file is not None else None,
     )
-    with database_from(database_url) as database, database.write() as session:
-        principal = admin_principal(session, workspace)
-        label = labels.update_label(
-            session=session, principal=principal, label_id=label_id, data=data
-        )
+    if workspace is None:
+        _no_database_url(database_url)
+        with connect(base_url, api_key, secret_key) as client:
+            label = client.labels.update(
+                label_id, **data.model_dump(exclude_unset=True, exclude_none=True)
+            )
+    else:
+        with database_from(database_url) as database, database.write() as session:
+            principal = admin_principal(session, workspace)
+            label = labels.update_label(
+                session=session, principal=principal, label_id=label_id, data=data
+            )
     if as_json:
         print_json(label.model_dump(mode="json"))
         return
@@ -239,19 +292,37 @@ def update(
 @app.command("archive")
 def archive(
     label_id: Annotated[str, typer.Argument(help="The label's id (lbl_…).")],
-    workspace: WorkspaceOption,
     as_json: JsonOption = False,
+    workspace: WorkspaceOption = None,
     database_url: DatabaseUrlOption = None,
+    base_url: BaseUrlOption = None,
+    api_key: ApiKeyOption = None,
+    secret_key: SecretKeyOption = None,
 ) -> None:
     """Archive a label: it is no longer offered, its annotations stay, and its name can
     be taken again."""
-    with database_from(database_url) as database, database.write() as session:
-        principal = admin_principal(session, workspace)
-        label = labels.archive_label(session=session, principal=principal, label_id=label_id)
+    if workspace is None:
+        _no_database_url(database_url)
+        with connect(base_url, api_key, secret_key) as client:
+            label = client.labels.archive(label_id)
+    else:
+        with database_from(database_url) as database, database.write() as session:
+            principal = admin_principal(session, workspace)
+            label = labels.archive_label(session=session, principal=principal, label_id=label_id)
     if as_json:
         print_json(label.model_dump(mode="json"))
         return
     _print_label(label)
+
+
+def _no_database_url(database_url: str | None) -> None:
+    if database_url is not None:
+        raise InvalidInput(
+            "--database-url works on the database: give --workspace too, or leave both out "
+            "to talk to the server",
+            field="--workspace",
+            expected="a workspace name",
+        )
 
 
 def _number(value: float | None) -> float | int | None:
