@@ -56,6 +56,10 @@ def test_labels(sdk: annotrace.Client) -> None:
     assert (quality.type, quality.version, stars.settings["no_of_stars"]) == ("categorical", 1, 5)
     assert [label.name for label in sdk.labels.list(project)] == ["Quality", "Stars"]
     assert sdk.labels.get(stars.id).description == "How good"
+    # The compatible API's list: options as {"label": ...} objects.
+    compatible = {label.name: label for label in sdk.labels.compatible(project)}
+    assert compatible["Quality"].settings["options"] == [{"label": "good"}, {"label": "bad"}]
+    assert {label.id for label in sdk.labels.compatible()} == {quality.id, stars.id}
     renamed = sdk.labels.update(stars.id, name="Rating", description="Out of five")
     assert (renamed.name, renamed.description, renamed.version) == ("Rating", "Out of five", 1)
     resized = sdk.labels.update(stars.id, settings={"no_of_stars": 10})

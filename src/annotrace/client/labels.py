@@ -13,6 +13,7 @@ from typing import Any
 from annotrace.client.common import get, given, read
 from annotrace.client.transport import AsyncTransport, Call, SyncTransport
 from annotrace.domain.labels import LabelType
+from annotrace.schemas.compat import LabelsResponse
 from annotrace.schemas.labels import LabelRead
 
 LabelReads = list[LabelRead]
@@ -57,6 +58,16 @@ def _update(
         settings=dict(settings) if settings is not None else None,
     )
     return Call("PATCH", f"/api/v1/labels/{label_id}", read(LabelRead), json=body)
+
+
+def _compatible(project_id: str | None) -> Call[LabelReads]:
+    labels_of = read(LabelsResponse)
+    return Call(
+        "GET",
+        "/tracer/get-annotation-labels/",
+        lambda response: labels_of(response).result,
+        params={"project_id": project_id},
+    )
 
 
 def _archive(label_id: str) -> Call[LabelRead]:
@@ -106,6 +117,12 @@ class Labels:
         """Archive the label: it takes no new values, its values stay."""
         return self._send(_archive(label_id))
 
+    def compatible(self, project_id: str | None = None) -> LabelReads:
+        """The labels as the compatible API lists them (`GET /tracer/get-annotation-labels/`,
+        categorical options as {"label": ...} objects): of one project, or every one the
+        key may see."""
+        return self._send(_compatible(project_id))
+
 
 class AsyncLabels:
     """Labels through an async client: the same methods, awaited."""
@@ -147,3 +164,7 @@ class AsyncLabels:
     async def archive(self, label_id: str) -> LabelRead:
         """Archive the label: it takes no new values, its values stay."""
         return await self._send(_archive(label_id))
+
+    async def compatible(self, project_id: str | None = None) -> LabelReads:
+        """The labels as the compatible API lists them (options as {"label": ...})."""
+        return await self._send(_compatible(project_id))
