@@ -322,7 +322,7 @@ COMMANDS = [
     ["scores", "import"], ["queues"],
     *[["queues", name] for name in (
         "list", "show", "create", "add", "progress", "agreement", "next", "submit", "skip",
-        "pause", "resume", "archive",
+        "pause", "resume", "archive", "items", "remove", "disagreements", "gold", "accuracy",
     )],
 ]  # fmt: skip
 
@@ -360,3 +360,35 @@ def test_labels_over_the_server(remote: Remote) -> None:
     )
     assert code == 1
     assert "no project 'nope'" in err
+
+
+def test_queue_items_disagreements_gold_and_accuracy(remote: Remote) -> None:
+    queue = remote.json(
+        "queues", "create", "--project", "bot", "--name", "pairs", "--label", "verdict",
+        "--per-item", "2", "--span-id", remote.spans[0], "--span-id", remote.spans[1],
+    )  # fmt: skip
+    for annotator, verdict in (("a@x", "good"), ("b@x", "bad")):
+        while work := remote.json("queues", "next", queue["id"], "--annotator", annotator):
+            remote.json(
+                "queues", "submit", queue["id"], work["item"]["id"], "--annotator", annotator,
+                "--value", f"verdict={verdict}",
+            )  # fmt: skip
+    items = remote.json("queues", "items", queue["id"], "--status", "completed")
+    assert len(items) == 2
+    found = remote.json("queues", "disagreements", queue["id"])
+    assert [[v["annotator_id"] for v in one["values"]] for one in found] == [["a@x", "b@x"]] * 2
+    code, out, _ = remote.run("queues", "disagreements", queue["id"])
+    assert code == 0
+    assert "a@x: good; b@x: bad" in out
+    gold = remote.json(
+        "queues", "gold", queue["id"], found[0]["item_id"], "--value", "verdict=good",
+        "--annotator", "lead@x",
+    )  # fmt: skip
+    assert [(g["name"], g["value"]) for g in gold] == [("verdict", ["good"])]
+    assert remote.json("queues", "accuracy", queue["id"]) == []  # no gold items
+    removed = remote.json("queues", "remove", queue["id"], items[1]["id"])
+    assert removed == {"removed": items[1]["id"]}
+    assert len(remote.json("queues", "items", queue["id"])) == 1
+    # No annotator: refused by the option parser, nothing recorded.
+    code, _, _ = remote.run("queues", "gold", queue["id"], items[0]["id"], "--value", "x")
+    assert code != 0

@@ -360,18 +360,154 @@ def submit(
     secret_key: SecretKeyOption = None,
 ) -> None:
     """Submit an annotator's values of a queue item."""
-    given: dict[str, Any] = {}
-    for value in values:
-        name, equals, text = value.partition("=")
-        if not equals or not name.strip():
-            fail(f"--value: {value!r} is not NAME=VALUE")
-        given[name.strip()] = parse_value(text)
+    given = _values(values)
     with connect(base_url, api_key, secret_key) as client:
         work = client.queues.submit(queue, item, annotator, given)
     if as_json:
         print_json(dump(work))
     else:
         console.print(f"Submitted item {work.item.id} ({work.item.status}).")
+
+
+def _values(values: list[str]) -> dict[str, Any]:
+    """--value NAME=VALUE options, by label name."""
+    given: dict[str, Any] = {}
+    for value in values:
+        name, equals, text = value.partition("=")
+        if not equals or not name.strip():
+            fail(f"--value: {value!r} is not NAME=VALUE")
+        given[name.strip()] = parse_value(text)
+    return given
+
+
+ValuesOption = Annotated[
+    list[str],
+    typer.Option(
+        "--value",
+        metavar="NAME=VALUE",
+        help="A label's value; repeat for each. VALUE is read as JSON when it parses "
+        '(4, true, ["a","b"]), else as a string.',
+    ),
+]
+
+
+@app.command("items")
+def items(
+    queue: QueueArgument,
+    status: Annotated[
+        str | None,
+        typer.Option(
+            "--status",
+            help="Only items in this state: pending, in_progress, completed, skipped.",
+            show_default=False,
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+    base_url: BaseUrlOption = None,
+    api_key: ApiKeyOption = None,
+    secret_key: SecretKeyOption = None,
+) -> None:
+    """A queue's items in the order they are handed out (every page)."""
+    with connect(base_url, api_key, secret_key) as client:
+        found = list(client.queues.items(queue, status=status))  # type: ignore[arg-type]
+    if as_json:
+        print_json([dump(item) for item in found])
+        return
+    table = Table("item", "span", "status", "completions", "gold")
+    for item in found:
+        table.add_row(item.id, item.span_id, item.status, str(item.completions), str(item.gold))
+    console.print(table)
+
+
+@app.command("remove")
+def remove(
+    queue: QueueArgument,
+    item: ItemArgument,
+    as_json: JsonOption = False,
+    base_url: BaseUrlOption = None,
+    api_key: ApiKeyOption = None,
+    secret_key: SecretKeyOption = None,
+) -> None:
+    """Take an item out of a queue (its annotations stay)."""
+    with connect(base_url, api_key, secret_key) as client:
+        client.queues.remove_item(queue, item)
+    if as_json:
+        print_json({"removed": item})
+    else:
+        console.print(f"Removed item {item}.")
+
+
+@app.command("disagreements")
+def disagreements(
+    queue: QueueArgument,
+    label_id: Annotated[
+        str | None, typer.Option("--label-id", help="Only this label's.", show_default=False)
+    ] = None,
+    as_json: JsonOption = False,
+    base_url: BaseUrlOption = None,
+    api_key: ApiKeyOption = None,
+    secret_key: SecretKeyOption = None,
+) -> None:
+    """Items where annotators gave a label different values, side by side."""
+    with connect(base_url, api_key, secret_key) as client:
+        found = client.queues.disagreements(queue, label_id=label_id)
+    if as_json:
+        print_json([dump(one) for one in found])
+        return
+    table = Table("item", "span", "label", "values", "gold")
+    for one in found:
+        shown = "; ".join(
+            f"{v.annotator_id}: {v.label if v.label is not None else v.score}" for v in one.values
+        )
+        gold = "" if one.gold is None else str(one.gold.label or one.gold.score)
+        table.add_row(one.item_id, one.span_id, escape(one.name), escape(shown), escape(gold))
+    console.print(table)
+
+
+@app.command("gold")
+def gold(
+    queue: QueueArgument,
+    item: ItemArgument,
+    values: ValuesOption,
+    annotator: Annotated[str, typer.Option("--annotator", help="Who decides.", show_default=False)],
+    as_json: JsonOption = False,
+    base_url: BaseUrlOption = None,
+    api_key: ApiKeyOption = None,
+    secret_key: SecretKeyOption = None,
+) -> None:
+    """Record an item's gold values (kept apart from its annotations); a value of null
+    removes one."""
+    given = _values(values)
+    with connect(base_url, api_key, secret_key) as client:
+        found = client.queues.set_gold(queue, item, given, annotator_id=annotator)
+    if as_json:
+        print_json([dump(one) for one in found])
+    else:
+        for one in found:
+            console.print(f"{escape(one.name)}: {escape(str(one.label or one.score))}")
+
+
+@app.command("accuracy")
+def accuracy(
+    queue: QueueArgument,
+    as_json: JsonOption = False,
+    base_url: BaseUrlOption = None,
+    api_key: ApiKeyOption = None,
+    secret_key: SecretKeyOption = None,
+) -> None:
+    """Each annotator's accuracy on the queue's gold items."""
+    with connect(base_url, api_key, secret_key) as client:
+        found = client.queues.accuracy(queue)
+    if as_json:
+        print_json([dump(one) for one in found])
+        return
+    table = Table("annotator", "gold items", "values", "correct", "accuracy")
+    for one in found:
+        share = "n/a" if one.accuracy is None else f"{one.accuracy:.0%}"
+        table.add_row(
+            escape(one.annotator_id), str(one.gold_items), str(one.values), str(one.correct), share
+        )
+    console.print(table)
 
 
 @app.command("skip")
