@@ -323,6 +323,7 @@ COMMANDS = [
     *[["queues", name] for name in (
         "list", "show", "create", "add", "progress", "agreement", "next", "submit", "skip",
         "pause", "resume", "archive", "items", "remove", "disagreements", "gold", "accuracy",
+        "update",
     )],
 ]  # fmt: skip
 
@@ -389,6 +390,17 @@ def test_queue_items_disagreements_gold_and_accuracy(remote: Remote) -> None:
     removed = remote.json("queues", "remove", queue["id"], items[1]["id"])
     assert removed == {"removed": items[1]["id"]}
     assert len(remote.json("queues", "items", queue["id"])) == 1
+    changed = remote.json(
+        "queues", "update", queue["id"], "--name", "pairs two", "--per-item", "1",
+        "--annotator", "a@x",
+    )  # fmt: skip
+    assert (changed["name"], changed["annotators_per_item"], changed["annotators"]) == (
+        "pairs two", 1, ["a@x"],
+    )  # fmt: skip
+    assert remote.json("queues", "update", queue["id"], "--everyone")["annotators"] is None
+    code, _, err = remote.run("queues", "update", queue["id"])
+    assert code == 1
+    assert "nothing to change" in err
     # No annotator: refused by the option parser, nothing recorded.
     code, _, _ = remote.run("queues", "gold", queue["id"], items[0]["id"], "--value", "x")
     assert code != 0

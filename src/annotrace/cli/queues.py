@@ -391,6 +391,81 @@ ValuesOption = Annotated[
 ]
 
 
+@app.command("update")
+def update(
+    queue: QueueArgument,
+    name: Annotated[
+        str | None, typer.Option("--name", help="New name.", show_default=False)
+    ] = None,
+    per_item: Annotated[
+        int | None,
+        typer.Option("--per-item", help="Annotators each item needs.", show_default=False),
+    ] = None,
+    reservation_seconds: Annotated[
+        int | None,
+        typer.Option(
+            "--reservation-seconds",
+            help="How long a handed-out item stays reserved.",
+            show_default=False,
+        ),
+    ] = None,
+    instructions_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--instructions-file",
+            help="New instructions (Markdown).",
+            show_default=False,
+            exists=True,
+            dir_okay=False,
+        ),
+    ] = None,
+    annotators: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--annotator",
+            metavar="ID",
+            help="Only these annotators work it; repeat for each.",
+            show_default=False,
+        ),
+    ] = None,
+    everyone: Annotated[
+        bool, typer.Option("--everyone", help="Everyone who may annotate works it.")
+    ] = False,
+    as_json: JsonOption = False,
+    base_url: BaseUrlOption = None,
+    api_key: ApiKeyOption = None,
+    secret_key: SecretKeyOption = None,
+) -> None:
+    """Change a queue's settings; what is not given stays."""
+    if annotators and everyone:
+        fail("give --annotator or --everyone, not both")
+    changes: dict[str, Any] = {
+        key: value
+        for key, value in (
+            ("name", name),
+            ("annotators_per_item", per_item),
+            ("reservation_seconds", reservation_seconds),
+            ("instructions", instructions_file.read_text() if instructions_file else None),
+        )
+        if value is not None
+    }
+    if annotators:
+        changes["annotators"] = annotators
+    if everyone:
+        changes["annotators"] = None
+    if not changes:
+        fail(
+            "nothing to change: give --name, --per-item, --reservation-seconds, "
+            "--instructions-file, --annotator or --everyone"
+        )
+    with connect(base_url, api_key, secret_key) as client:
+        changed = client.queues.update(queue, **changes)
+    if as_json:
+        print_json(dump(changed))
+    else:
+        _show_queue(changed)
+
+
 @app.command("items")
 def items(
     queue: QueueArgument,
