@@ -410,6 +410,11 @@ def test_update_renames_and_new_settings_make_a_version(url: str, tmp_path: Path
     )
     assert code == 0, err
     renamed = json.loads(out)
+    code, out, err = run(
+        "labels", "show", label["id"], "--workspace", "acme", "--json", "--database-url", url
+    )
+    assert code == 0, err
+    assert json.loads(out)["name"] == "Tone"
     assert (renamed["name"], renamed["description"], renamed["version"]) == (
         "Tone",
         "How it sounds",

@@ -346,6 +346,7 @@ def test_labels_over_the_server(remote: Remote) -> None:
     assert (created["name"], created["settings"]) == ("stars", {"no_of_stars": 3})
     names = [label["name"] for label in remote.json("labels", "list")]
     assert sorted(names) == ["stars", "verdict"]
+    assert remote.json("labels", "show", created["id"])["settings"] == {"no_of_stars": 3}
     changed = remote.json("labels", "update", created["id"], "--description", "How good")
     assert changed["description"] == "How good"
     archived = remote.json("labels", "archive", created["id"])

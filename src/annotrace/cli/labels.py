@@ -26,7 +26,9 @@ from annotrace.errors import InvalidInput
 from annotrace.schemas.labels import LabelCreate, LabelRead, LabelUpdate
 from annotrace.services import labels
 
-app = typer.Typer(help="Create, list, change and archive annotation labels.", no_args_is_help=True)
+app = typer.Typer(
+    help="Create, list, show, change and archive annotation labels.", no_args_is_help=True
+)
 
 WorkspaceOption = Annotated[
     str | None,
@@ -233,6 +235,31 @@ def list_labels(
         print_json([label.model_dump(mode="json") for label in found])
         return
     console.print(_table(found))
+
+
+@app.command("show")
+def show(
+    label_id: Annotated[str, typer.Argument(help="The label's id (lbl_…).")],
+    as_json: JsonOption = False,
+    workspace: WorkspaceOption = None,
+    database_url: DatabaseUrlOption = None,
+    base_url: BaseUrlOption = None,
+    api_key: ApiKeyOption = None,
+    secret_key: SecretKeyOption = None,
+) -> None:
+    """Print one label: its type, settings, version and how many annotations use it."""
+    if workspace is None:
+        _no_database_url(database_url)
+        with connect(base_url, api_key, secret_key) as client:
+            label = client.labels.get(label_id)
+    else:
+        with database_from(database_url) as database, database.read() as session:
+            principal = admin_principal(session, workspace)
+            label = labels.get_label(session=session, principal=principal, label_id=label_id)
+    if as_json:
+        print_json(label.model_dump(mode="json"))
+        return
+    _print_label(label)
 
 
 @app.command("update")
