@@ -175,10 +175,7 @@ def create(
             label = labels.create_label(
                 session=session, principal=principal, project_id=project_id, data=data
             )
-    if as_json:
-        print_json(label.model_dump(mode="json"))
-        return
-    _print_label(label)
+    _show(label, as_json)
 
 
 @app.command("list")
@@ -256,10 +253,7 @@ def show(
         with database_from(database_url) as database, database.read() as session:
             principal = admin_principal(session, workspace)
             label = labels.get_label(session=session, principal=principal, label_id=label_id)
-    if as_json:
-        print_json(label.model_dump(mode="json"))
-        return
-    _print_label(label)
+    _show(label, as_json)
 
 
 @app.command("update")
@@ -310,10 +304,7 @@ def update(
             label = labels.update_label(
                 session=session, principal=principal, label_id=label_id, data=data
             )
-    if as_json:
-        print_json(label.model_dump(mode="json"))
-        return
-    _print_label(label)
+    _show(label, as_json)
 
 
 @app.command("archive")
@@ -336,10 +327,14 @@ def archive(
         with database_from(database_url) as database, database.write() as session:
             principal = admin_principal(session, workspace)
             label = labels.archive_label(session=session, principal=principal, label_id=label_id)
+    _show(label, as_json)
+
+
+def _show(label: LabelRead, as_json: bool) -> None:
     if as_json:
         print_json(label.model_dump(mode="json"))
-        return
-    _print_label(label)
+    else:
+        _print_label(label)
 
 
 def _no_database_url(database_url: str | None) -> None:
