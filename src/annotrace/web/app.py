@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -12,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
 
 from annotrace import __version__
-from annotrace.settings import Settings
+from annotrace.settings import Settings, load_settings
 from annotrace.storage.engine import Database
 from annotrace.web import health, otlp
 from annotrace.web.api import annotations as annotation_routes
@@ -115,3 +116,21 @@ def create_app(settings: Settings, database: Database) -> FastAPI:
         )
 
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The application of one worker of `annotrace serve --workers N`, whose settings
+    come from the environment (the database is already migrated by the parent)."""
+    settings = load_settings()
+    app = create_app(settings, Database(settings.resolved_database_url()))
+    tune_garbage_collector()
+    return app
+
+
+def tune_garbage_collector() -> None:
+    """Set up the collector for a long-running server, once its application is built."""
+    # Everything allocated so far lives as long as the process: freezing it spares every
+    # later full collection a walk over it. Ingest allocates millions of short-lived
+    # objects, so young collections run often; the larger first threshold makes them rarer.
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 20)
