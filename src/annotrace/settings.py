@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,21 @@ class Settings(BaseSettings):
         description="Most records in one bulk annotation request, and most scores in one "
         "POST /api/v1/scores (more get 413).",
     )
+    auth_failure_limit: int = Field(
+        default=30,
+        ge=1,
+        description="Failed key checks and sign-ins allowed from one client address within "
+        "auth_failure_window_seconds; past it, every credential check from that address "
+        "gets 429 until the window has passed.",
+    )
+    auth_failure_window_seconds: int = Field(
+        default=300, ge=1, description="The window of auth_failure_limit, in seconds."
+    )
     log_level: str = Field(default="info", description="Server log level.")
+
+    @property
+    def auth_failure_window(self) -> timedelta:
+        return timedelta(seconds=self.auth_failure_window_seconds)
 
     def resolved_database_url(self) -> str:
         """The database URL to use, creating the data directory for the SQLite default."""

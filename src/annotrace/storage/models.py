@@ -380,6 +380,18 @@ class SignInFailure(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class AuthFailure(Base):
+    """One failed key check or sign-in from a client address, counted to throttle
+    guessing from that address (in the database, so every server process shares it)."""
+
+    __tablename__ = "auth_failures"
+    __table_args__ = (Index(None, "client_address", "created_at"), Index(None, "created_at"))
+
+    auth_failure_rowid: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_address: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Correction(Base):
     """The output a reviewer says a span should have given: the expected output of golden
     datasets. One per span; a new correction replaces the last one (author and time

@@ -135,7 +135,10 @@ async def _domain_error(request: Request, exc: Exception) -> Response:
     payload = error_payload(
         code=exc.code, message=exc.message, field=field, expected=expected, details=details
     )
-    return error_response(request, status_of(exc), payload)
+    response = error_response(request, status_of(exc), payload)
+    if isinstance(exc, errors.TooManyAttempts):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def _location(loc: tuple[int | str, ...]) -> str:

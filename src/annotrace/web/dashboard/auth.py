@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from annotrace import security
 from annotrace.errors import TooManyAttempts
-from annotrace.services import sessions
+from annotrace.services import sessions, throttle
 from annotrace.web.dashboard.session import (
     CSRF_FIELD,
     LOGIN_CSRF_COOKIE,
@@ -18,7 +18,7 @@ from annotrace.web.dashboard.session import (
     CheckedUser,
 )
 from annotrace.web.dashboard.templating import templates
-from annotrace.web.deps import DatabaseDep
+from annotrace.web.deps import DatabaseDep, SettingsDep, client_address
 
 router = APIRouter(include_in_schema=False)
 
@@ -60,6 +60,7 @@ def login_form(request: Request, next: str | None = None) -> Response:
 def login(
     request: Request,
     database: DatabaseDep,
+    settings: SettingsDep,
     email: Annotated[str, Form()] = "",
     password: Annotated[str, Form()] = "",
     csrf_token: Annotated[str, Form(alias=CSRF_FIELD)] = "",
@@ -75,9 +76,16 @@ def login(
             error="The sign-in form expired. Please try again.",
             status=403,
         )
+    address = client_address(request)
+    window = settings.auth_failure_window
     try:
         with database.write() as session:
+            throttle.check_address(
+                session=session, address=address, limit=settings.auth_failure_limit, window=window
+            )
             result = sessions.sign_in(session=session, email=email, password=password)
+            if result is None:
+                throttle.record_failure(session=session, address=address, window=window)
     except TooManyAttempts as error:
         page = _login_page(request, next_url=target, email=email, error=error.message, status=429)
         page.headers["Retry-After"] = str(error.retry_after)
