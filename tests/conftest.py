@@ -12,6 +12,7 @@ import os
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -108,18 +109,27 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(params=DIALECTS)
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """The URL of a fresh, migrated, empty database of each kind."""
+@contextmanager
+def fresh_database(request: pytest.FixtureRequest, directory: Path) -> Iterator[str]:
+    """The URL of a fresh, migrated, empty database of the kind `request.param` names."""
     if request.param == "sqlite":
-        path = tmp_path / "annotrace.sqlite"
+        path = directory / "annotrace.sqlite"
         shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
         yield f"sqlite:///{path}"
         return
     admin = request.getfixturevalue("postgres_admin")
     name = create_postgres_database(admin, template=request.getfixturevalue("postgres_template"))
-    yield postgres_url(name)
-    drop_postgres_database(admin, name)
+    try:
+        yield postgres_url(name)
+    finally:
+        drop_postgres_database(admin, name)
+
+
+@pytest.fixture(params=DIALECTS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of a fresh, migrated, empty database of each kind."""
+    with fresh_database(request, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture
