@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from annotrace.errors import InvalidInput
 from annotrace.storage.engine import Database, normalize_url
@@ -76,3 +76,16 @@ def test_concurrent_writers_do_not_fail(database: Database) -> None:
     assert failures == []
     with database.read() as session:
         assert session.execute(text("SELECT count(*) FROM workspaces")).scalar() == 40
+
+
+def test_a_read_sees_one_snapshot(database: Database) -> None:
+    """A read of several statements (a page and its annotations) sees one state of the
+    database, though writers commit in between."""
+    count = select(func.count()).select_from(Workspace)
+    with database.read() as session:
+        before = session.scalar(count)
+        with database.write() as writer:
+            writer.add(Workspace(id="wsp_snapshot", name="committed-during-the-read"))
+        assert session.scalar(count) == before
+    with database.read() as session:
+        assert session.scalar(count) == before + 1

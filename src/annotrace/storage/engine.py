@@ -132,7 +132,17 @@ class Database:
             self.engine = _sqlite_engine(self.url)
         else:
             self.engine = _postgresql_engine(self.url)
-        self._reader = sessionmaker(self.engine, expire_on_commit=False)
+        # PostgreSQL's default, READ COMMITTED, gives each statement its own snapshot: a
+        # search whose annotations are loaded by a second query could list a span next to
+        # annotations that no longer match. REPEATABLE READ holds one snapshot for the
+        # transaction, as SQLite's WAL reads do; a transaction that only reads never
+        # fails with a serialization error under it.
+        reads = (
+            self.engine.execution_options(isolation_level="REPEATABLE READ")
+            if self.kind == "postgresql"
+            else self.engine
+        )
+        self._reader = sessionmaker(reads, expire_on_commit=False)
         self._writer = sessionmaker(
             self.engine.execution_options(**{_WRITE_OPTION: True}), expire_on_commit=False
         )
