@@ -95,7 +95,9 @@ def generate(spans: int, trace_size: int, span_bytes: int) -> list[ReadableSpan]
     return list(exporter.get_finished_spans())
 
 
-def start_server(database_url: str, port: int, workdir: Path) -> subprocess.Popen[bytes]:
+def start_server(
+    database_url: str, port: int, workdir: Path, extra_args: tuple[str, ...] = ()
+) -> subprocess.Popen[bytes]:
     log = (workdir / "server.log").open("wb")
     process = subprocess.Popen(
         [
@@ -107,6 +109,7 @@ def start_server(database_url: str, port: int, workdir: Path) -> subprocess.Pope
             str(port),
             "--database-url",
             database_url,
+            *extra_args,
         ],
         stdout=log,
         stderr=subprocess.STDOUT,
