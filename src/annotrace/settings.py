@@ -39,6 +39,12 @@ class Settings(BaseSettings):
         description="Most records in one bulk annotation request, and most scores in one "
         "POST /api/v1/scores (more get 413).",
     )
+    max_bulk_items: int = Field(
+        default=50_000,
+        ge=1,
+        description="Most annotations and notes, all records together, in one bulk "
+        "annotation request (more get 413).",
+    )
     auth_failure_limit: int = Field(
         default=30,
         ge=1,

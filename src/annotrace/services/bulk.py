@@ -8,6 +8,7 @@ stored notes, and one statement per kind of write.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -156,6 +157,13 @@ def bulk_annotate(
             summary.notes_duplicate += 1
     summary.failed = [result for result in results if result.failed]
     return summary
+
+
+def item_count(records: Sequence[dict[str, Any]]) -> int:
+    """The annotations and notes of all records together."""
+    return sum(
+        len(_items(record, "annotations")) + len(_items(record, "notes")) for record in records
+    )
 
 
 def _items(record: dict[str, Any], key: str) -> list[Any]:

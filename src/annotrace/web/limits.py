@@ -14,12 +14,13 @@ from annotrace.errors import PayloadTooLarge
 from annotrace.web.errors import error_payload, error_response
 
 
-def check_batch_size(count: int, limit: int, *, field: str, noun: str) -> None:
-    """Refuse a batch of more than `limit` items (setting ANNOTRACE_MAX_BULK_RECORDS)."""
+def check_batch_size(
+    count: int, limit: int, *, field: str, noun: str, setting: str = "ANNOTRACE_MAX_BULK_RECORDS"
+) -> None:
+    """Refuse a batch of more than `limit` items (the limit's setting named in the error)."""
     if count > limit:
         raise PayloadTooLarge(
-            f"{count:,} {noun} in one request; the limit is {limit:,} "
-            "(setting ANNOTRACE_MAX_BULK_RECORDS)",
+            f"{count:,} {noun} in one request; the limit is {limit:,} (setting {setting})",
             field=field,
             expected=f"at most {limit:,} {noun} per request",
         )
@@ -47,7 +48,9 @@ class BodySizeLimit:
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.limit:
             error = too_large(self.limit)
-            payload = error_payload(code=error.code, message=error.message, field=error.field)
+            payload = error_payload(
+                code=error.code, message=error.message, field=error.field, expected=error.expected
+            )
             await error_response(Request(scope), 413, payload)(scope, receive, send)
             return
         received = 0

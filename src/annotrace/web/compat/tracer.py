@@ -15,7 +15,7 @@ from annotrace.schemas.compat import (
     LabelsResponse,
 )
 from annotrace.services import labels
-from annotrace.services.bulk import bulk_annotate
+from annotrace.services.bulk import bulk_annotate, item_count
 from annotrace.web.api.responses import errors
 from annotrace.web.deps import DatabaseDep, PrincipalDep, SettingsDep
 from annotrace.web.limits import check_batch_size
@@ -50,6 +50,15 @@ def bulk_annotation(
     ] = False,
 ) -> BulkAnnotationResponse:
     check_batch_size(len(data.records), settings.max_bulk_records, field="records", noun="records")
+    # Records are few, but each may hold many items: the items bound the memory a
+    # request takes while it is judged.
+    check_batch_size(
+        item_count(data.records),
+        settings.max_bulk_items,
+        field="records",
+        noun="annotations and notes",
+        setting="ANNOTRACE_MAX_BULK_ITEMS",
+    )
     with database.write() as session:
         outcome = bulk_annotate(
             session=session, principal=principal, records=data.records, dry_run=dry_run
