@@ -98,25 +98,25 @@ def generate(spans: int, trace_size: int, span_bytes: int) -> list[ReadableSpan]
 def start_server(
     database_url: str, port: int, workdir: Path, extra_args: tuple[str, ...] = ()
 ) -> subprocess.Popen[bytes]:
-    log = (workdir / "server.log").open("wb")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "annotrace",
-            "serve",
-            "--port",
-            str(port),
-            "--database-url",
-            database_url,
-            *extra_args,
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, "ANNOTRACE_LOG_LEVEL": "warning"},
-    )
+    with (workdir / "server.log").open("wb") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "annotrace",
+                "serve",
+                "--port",
+                str(port),
+                "--database-url",
+                database_url,
+                *extra_args,
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "ANNOTRACE_LOG_LEVEL": "warning"},
+        )
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and process.poll() is None:
         try:
             if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
                 return process

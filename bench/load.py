@@ -147,7 +147,11 @@ def serving(database_url: str, workers: int | None) -> Iterator[str]:
             yield f"http://127.0.0.1:{port}"
         finally:
             server.terminate()
-            server.wait(30)
+            try:
+                server.wait(30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
 
 
 # --- what the clients send ----------------------------------------------------------------
