@@ -11,6 +11,9 @@ DASHBOARD_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
+# API responses are data (JSON, protobuf, export files), never documents: a browser that
+# opens one directly may load nothing from it, nor frame it.
+API_POLICY = "default-src 'none'; frame-ancestors 'none'"
 # Swagger UI needs its own inline bootstrap script.
 DOCS_POLICY = (
     "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
@@ -28,10 +31,11 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
-        policy = None
         if path.startswith("/docs"):
             policy = DOCS_POLICY
-        elif not path.startswith(_API_PREFIXES):
+        elif path.startswith(_API_PREFIXES):
+            policy = API_POLICY
+        else:
             policy = DASHBOARD_POLICY
 
         async def send_with_headers(message: Message) -> None:
@@ -40,8 +44,7 @@ class SecurityHeaders:
                 headers["X-Content-Type-Options"] = "nosniff"
                 headers["Referrer-Policy"] = "same-origin"
                 headers["X-Frame-Options"] = "DENY"
-                if policy:
-                    headers["Content-Security-Policy"] = policy
+                headers["Content-Security-Policy"] = policy
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
