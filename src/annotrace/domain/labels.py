@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Any
 
 from annotrace.domain.names import validate_name
+from annotrace.domain.text import unstorable
 from annotrace.errors import InvalidInput
 
 JsonValue = Any
@@ -81,14 +82,29 @@ def validate_description(raw: Any, *, field: str = "description") -> str:
             field=field,
             expected=f"at most {MAX_DESCRIPTION} characters",
         )
+    _check_storable(raw, field)
     return raw.strip()
+
+
+def _check_storable(text: str, field: str) -> None:
+    problem = unstorable(text)
+    if problem:
+        raise InvalidInput(
+            f"{field} must not contain {problem}", field=field, expected="text without them"
+        )
 
 
 # --- settings ---------------------------------------------------------------------------
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+def is_number(value: Any) -> bool:
+    """A finite JSON number (booleans are not numbers)."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # JSON integers have no size limit; floats stop near 1.8e308
+        return False
 
 
 def _is_int(value: Any) -> bool:
@@ -131,6 +147,7 @@ def _text_settings(raw: dict[str, Any]) -> dict[str, Any]:
             field="settings.placeholder",
             expected="text",
         )
+    _check_storable(placeholder, "settings.placeholder")
     min_length = raw.get("min_length", 0)
     max_length = raw.get("max_length", MAX_TEXT_LENGTH)
     for key, value in (("min_length", min_length), ("max_length", max_length)):
@@ -159,7 +176,7 @@ def _numeric_settings(raw: dict[str, Any]) -> dict[str, Any]:
                 field=f"settings.{key}",
                 expected="a number",
             )
-        if not _is_number(raw[key]):
+        if not is_number(raw[key]):
             raise InvalidInput(
                 f"settings.{key} must be a finite number, not {raw[key]!r}",
                 field=f"settings.{key}",
@@ -173,18 +190,20 @@ def _numeric_settings(raw: dict[str, Any]) -> dict[str, Any]:
             expected=f"a number greater than {low}",
         )
     step = raw.get("step_size")
-    if step is not None and (not _is_number(step) or step <= 0):
+    # In floating point: the difference of two large integers may not fit a float.
+    width = float(high) - float(low)
+    if step is not None and (not is_number(step) or step <= 0):
         raise InvalidInput(
             f"settings.step_size must be a number greater than 0, not {step!r}",
             field="settings.step_size",
             expected="a positive number",
         )
-    if step is not None and (high - low) / step > MAX_STEPS:
+    if step is not None and width / step > MAX_STEPS:
         raise InvalidInput(
             f"settings.step_size {step} makes more than {MAX_STEPS:,} steps from {low} to "
             f"{high}; leave it out to allow any number in the range",
             field="settings.step_size",
-            expected=f"at least {(high - low) / MAX_STEPS:g}",
+            expected=f"at least {width / MAX_STEPS:g}",
         )
     display = raw.get("display_type", "slider")
     if display not in ("slider", "button"):
@@ -212,6 +231,7 @@ def _option_text(raw: Any, index: int) -> str:
             field=field,
             expected=f"at most {MAX_OPTION_LENGTH} characters",
         )
+    _check_storable(text, field)
     return text
 
 
@@ -310,8 +330,9 @@ def typed_value(spec: LabelSpec, value: JsonValue) -> TypedValue:
 def _text_value(spec: LabelSpec, value: JsonValue) -> TypedValue:
     if not isinstance(value, str):
         raise ValueProblem(f"label {spec.name!r} takes text, not {_describe(value)}")
-    if "\x00" in value:
-        raise ValueProblem(f"text for label {spec.name!r} must not contain NUL characters")
+    problem = unstorable(value)
+    if problem:
+        raise ValueProblem(f"text for label {spec.name!r} must not contain {problem}")
     low, high = spec.settings.get("min_length", 0), spec.settings.get("max_length", MAX_TEXT_LENGTH)
     if len(value) < low:
         raise ValueProblem(
@@ -327,20 +348,29 @@ def _text_value(spec: LabelSpec, value: JsonValue) -> TypedValue:
 
 
 def _numeric_value(spec: LabelSpec, value: JsonValue) -> TypedValue:
-    if not _is_number(value):
+    if not is_number(value):
         raise ValueProblem(f"label {spec.name!r} takes a number, not {_describe(value)}")
     low, high, step = spec.settings["min"], spec.settings["max"], spec.settings.get("step_size")
-    if not low <= value <= high:
+    # Judged as the float it is stored as (integers past 2**53 round), so that a stored
+    # value fits its label again when the annotation is next changed.
+    number, bottom, top = float(value), float(low), float(high)
+    if not bottom <= number <= top:
         raise ValueProblem(f"{value} is outside the range of label {spec.name!r} ({low} to {high})")
-    if step and value != high:
-        steps = (value - low) / step
-        if abs(steps - round(steps)) > _STEP_TOLERANCE * max(1.0, abs(steps)):
+    if step and number != top:
+        steps = (number - bottom) / step
+        # A value typed as min + k * step is off by the rounding of binary floats: a few
+        # units in the last place of the numbers (large next to the step when the range
+        # is narrow for its magnitude), and a little per step when the step is decimal.
+        slack = (
+            _STEP_TOLERANCE * max(1.0, abs(steps)) + (math.ulp(number) + math.ulp(bottom)) / step
+        )
+        if abs(steps - round(steps)) > slack:
             below = low + math.floor(steps) * step
             raise ValueProblem(
                 f"{value} is not on a step of label {spec.name!r} (steps of {step} from "
                 f"{low}; nearest are {_round(below)} and {_round(min(below + step, high))})"
             )
-    return TypedValue(value=float(value), label=None, score=float(value))
+    return TypedValue(value=number, label=None, score=number)
 
 
 def _round(number: float) -> float:
@@ -375,7 +405,7 @@ def _categorical_value(spec: LabelSpec, value: JsonValue) -> TypedValue:
 
 def _star_value(spec: LabelSpec, value: JsonValue) -> TypedValue:
     stars = spec.settings.get("no_of_stars", DEFAULT_STARS)
-    if not _is_number(value):
+    if not is_number(value):
         raise ValueProblem(f"label {spec.name!r} takes a number of stars, not {_describe(value)}")
     if value != int(value) or not 1 <= value <= stars:
         raise ValueProblem(
@@ -403,7 +433,7 @@ def _describe(value: JsonValue) -> str:
     if isinstance(value, float) and not math.isfinite(value):
         return "NaN or infinity"
     if isinstance(value, int | float):
-        return "a number"
+        return "a number" if is_number(value) else "a number too large"
     if isinstance(value, str):
         return "text"
     if isinstance(value, list):

@@ -5,11 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat
 
 from annotrace.domain.labels import LabelType
 
 Source = Literal["human", "api", "eval"]
+
+# A JSON number: true and "0.8" are no scores (lax validation would read them as 1.0, 0.8).
+Score = StrictFloat
 
 
 class AnnotationCreate(BaseModel):
@@ -27,7 +30,7 @@ class AnnotationCreate(BaseModel):
         "of its options (a list for multi-choice), for a text label the text, for a "
         "thumbs label thumbs_up or thumbs_down.",
     )
-    score: float | None = Field(
+    score: Score | None = Field(
         default=None,
         description="Numeric value (decimals allowed); the value of numeric, "
         "star and (1 or 0) thumbs labels.",
@@ -45,7 +48,7 @@ class AnnotationUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     label: str | list[str] | None = Field(default=None, description="New Label.")
-    score: float | None = Field(default=None, description="New Score.")
+    score: Score | None = Field(default=None, description="New Score.")
     reason: str | None = Field(default=None, description="New Reason.")
 
 
@@ -101,7 +104,7 @@ class ScoreIn(BaseModel):
         default=None, description="Its trace, needed only when the span id repeats."
     )
     name: str = Field(description="What was evaluated, e.g. `faithfulness`.")
-    score: float | None = Field(default=None, description="The score.")
+    score: Score | None = Field(default=None, description="The score.")
     label: str | None = Field(default=None, description="The verdict, e.g. `pass`.")
     reason: str | None = Field(default=None, description="The evaluator's explanation.")
     evaluator: str = Field(description="Name of the evaluator; the annotator of the score.")

@@ -3,7 +3,6 @@ delete. Eval scores and the dashboard's form go through the same drafting rules.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -14,9 +13,11 @@ from annotrace.domain.ids import is_public_id
 from annotrace.domain.labels import (
     LabelType,
     ValueProblem,
+    is_number,
     validate_label_name,
     value_from_agentmark,
 )
+from annotrace.domain.text import unstorable
 from annotrace.errors import InvalidInput, NotFound, PermissionDenied
 from annotrace.schemas.annotations import AnnotationCreate, AnnotationRead, AnnotationUpdate
 from annotrace.services.annotations import (
@@ -56,9 +57,7 @@ def draft_annotation(
     problem = reason_problem(reason)
     if problem:
         raise InvalidInput(problem, field="reason", expected="text")
-    if score is not None and (
-        isinstance(score, bool) or not isinstance(score, int | float) or not math.isfinite(score)
-    ):
+    if score is not None and not is_number(score):
         raise InvalidInput("score must be a finite number", field="score", expected="a number")
     if label_ref is None:
         return _free_form(
@@ -106,9 +105,10 @@ def _free_form(
                 field="label",
                 expected="text",
             )
-        if len(label) > MAX_FREE_LABEL or "\x00" in label:
+        if len(label) > MAX_FREE_LABEL or unstorable(label):
             raise InvalidInput(
-                f"label must be at most {MAX_FREE_LABEL:,} characters without NUL",
+                f"label must be at most {MAX_FREE_LABEL:,} characters, without NUL "
+                "characters or lone surrogates",
                 field="label",
                 expected=f"at most {MAX_FREE_LABEL:,} characters",
             )

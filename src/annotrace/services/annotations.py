@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, ScalarSelect, func, select, text, update
 from sqlalchemy.orm import Session
 
 from annotrace.domain.ids import new_id
+from annotrace.domain.text import unstorable
 from annotrace.storage.models import MAX_ANNOTATOR_ID, Annotation, Note, Span, Trace
 from annotrace.storage.types import utcnow
 from annotrace.storage.upsert import insert_rows, update_rows
@@ -83,8 +84,9 @@ def annotator_problem(annotator_id: Any) -> str | None:
         return (
             f"annotator_id is {len(annotator_id)} characters long; the limit is {MAX_ANNOTATOR_ID}"
         )
-    if "\x00" in annotator_id:
-        return "annotator_id must not contain NUL characters"
+    problem = unstorable(annotator_id)
+    if problem:
+        return f"annotator_id must not contain {problem}"
     return None
 
 
@@ -96,8 +98,9 @@ def reason_problem(reason: Any) -> str | None:
         return "reason must be text"
     if len(reason) > MAX_REASON_LENGTH:
         return f"reason is {len(reason):,} characters long; the limit is {MAX_REASON_LENGTH:,}"
-    if "\x00" in reason:
-        return "reason must not contain NUL characters"
+    problem = unstorable(reason)
+    if problem:
+        return f"reason must not contain {problem}"
     return None
 
 
@@ -304,8 +307,9 @@ def note_text_problem(text_value: Any) -> str | None:
         return "text must be a non-empty string"
     if len(text_value) > MAX_NOTE_LENGTH:
         return f"text is {len(text_value):,} characters long; the limit is {MAX_NOTE_LENGTH:,}"
-    if "\x00" in text_value:
-        return "text must not contain NUL characters"
+    problem = unstorable(text_value)
+    if problem:
+        return f"text must not contain {problem}"
     return None
 
 
