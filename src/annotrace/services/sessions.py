@@ -42,6 +42,11 @@ def sign_in(
     """
     now = now or utcnow()
     key = email.strip().lower()
+    if not key.isprintable():
+        # No account has such an email (users refuses control characters), and PostgreSQL
+        # could not even look it up: a NUL is no text to it.
+        security.burn_password_check()
+        return None
     failures = session.scalars(
         select(SignInFailure.created_at)
         .where(SignInFailure.email == key, SignInFailure.created_at > now - FAILURE_WINDOW)

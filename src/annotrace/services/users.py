@@ -32,7 +32,9 @@ class UserInfo:
 def normalize_email(email: str) -> str:
     cleaned = email.strip().lower()
     local, _, domain = cleaned.partition("@")
-    if not local or "." not in domain or len(cleaned) > 320 or any(c.isspace() for c in cleaned):
+    # Control characters are in no address (and PostgreSQL cannot store a NUL).
+    strange = any(c.isspace() or not c.isprintable() for c in cleaned)
+    if not local or "." not in domain or len(cleaned) > 320 or strange:
         raise InvalidInput(
             f"email {email!r} is not an email address",
             field="email",
