@@ -470,3 +470,116 @@ UNFILTERED: list[Row] = [
     Row("GET", "/tracer/get-annotation-labels/", other=200),
     Row("GET", "/tracer/get-annotation-labels", other=200),
 ]
+
+# Alpha's own objects with bravo's inside them: refused (or, for bulk records and scores,
+# each refused in the answer) without a word about bravo's.
+ALPHA_QUEUE = "/api/v1/queues/{alpha_queue}"
+BRAVO_VALUE = {"annotator_id": "alpha-bot", "values": [{"label_id": "{label}", "value": "good"}]}
+MIXED: list[Row] = [
+    Row(
+        "POST",
+        "/api/v1/queues",
+        json={
+            "project_id": "{alpha_project}",
+            "name": "mixed",
+            "labels": [{"label_id": "{label}"}],
+        },
+        other=422,
+    ),
+    Row(
+        "PATCH",
+        "/api/v1/queues/{queue_id}",
+        url=ALPHA_QUEUE,
+        json={"labels": [{"label_id": "{label}"}]},
+        other=422,
+    ),
+    Row(
+        "POST",
+        "/api/v1/queues/{queue_id}/items",
+        url=ALPHA_QUEUE + "/items",
+        json={"span_ids": ["{s0}"]},
+        other=422,
+    ),
+    Row(
+        "POST",
+        "/api/v1/queues/{queue_id}/items",
+        url=ALPHA_QUEUE + "/items",
+        json={
+            "gold": [{"span_id": "{s0}", "values": [{"label_id": "{alpha_label}", "value": True}]}]
+        },
+        other=404,
+    ),
+    Row(
+        "POST",
+        ITEM + "/submit",
+        url=ALPHA_QUEUE + "/items/{alpha_item}/submit",
+        json=BRAVO_VALUE,
+        other=422,
+    ),
+    Row(
+        "PUT",
+        ITEM + "/gold",
+        url=ALPHA_QUEUE + "/items/{alpha_item}/gold",
+        json=BRAVO_VALUE,
+        other=422,
+    ),
+    Row(
+        "GET",
+        "/api/v1/queues/{queue_id}/disagreements",
+        url=ALPHA_QUEUE + "/disagreements?label_id={label}",
+        other=422,
+    ),
+    Row("GET", "/api/v1/spans/{span_id}", url="/api/v1/spans/{alpha_s0}?trace_id={t0}"),
+    Row(
+        "POST",
+        "/tracer/bulk-annotation/",
+        json={
+            "records": [
+                {
+                    "observation_span_id": "{alpha_s0}",
+                    "annotations": [
+                        {
+                            "annotation_label_id": "{label}",
+                            "annotator_id": "alpha-bot",
+                            "value_str_list": ["good"],
+                        }
+                    ],
+                }
+            ]
+        },
+        other=200,
+    ),
+    Row(
+        "POST",
+        "/api/v1/scores",
+        json={
+            "scores": [
+                {
+                    "span_id": "{alpha_s0}",
+                    "trace_id": "{t0}",
+                    "name": "x",
+                    "evaluator": "alpha-judge",
+                }
+            ]
+        },
+        other=200,
+    ),
+    Row(
+        "POST",
+        "/queues",
+        form=(
+            ("project", "{alpha_project}"),
+            ("queue_name", "mixed"),
+            ("source", "none"),
+            *QUEUE_SETTINGS,
+        ),
+        other=422,
+    ),
+    Row(
+        "POST",
+        "/queues/{queue_id}/items",
+        url="/queues/{alpha_queue}/items",
+        form=(("span_ids", "{s0}"),),
+        other=422,
+    ),
+]

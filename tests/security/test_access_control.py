@@ -5,6 +5,8 @@ Every route of the application has a row in `routes.TABLE` (a new route without 
 request is refused with the right status, is told nothing of workspace bravo (no id, name
 or count it did not send itself), and changes nothing; then the rightful caller makes the
 same request and gets through, which shows that the refusals were about the caller alone.
+Alpha's key and admin also list without a project (`routes.UNFILTERED`) and name bravo's
+objects inside requests on alpha's own (`routes.MIXED`).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from annotrace.settings import Settings
 from annotrace.storage.engine import Database
 from annotrace.web.app import create_app
 from tests.conftest import headers_for, make_key_pair
-from tests.security.routes import ROLE_RANK, TABLE, UNFILTERED, Row
+from tests.security.routes import MIXED, ROLE_RANK, TABLE, UNFILTERED, Row
 from tests.security.world import World, build_world, fill
 from tests.storage.test_ingest import store
 from tests.support.spans import make_trace
@@ -98,7 +100,7 @@ def api_cases(world: World, row: Row) -> list[Case]:
         Case("bravo's admin session", {**admin.cookie, "X-CSRF-Token": admin.csrf}, 401),
     ]
     if row.other is not None:
-        cases.append(Case("alpha's key pair", world.headers("alpha"), row.other))
+        cases.append(alpha_case(world, row))
     return cases
 
 
@@ -125,8 +127,16 @@ def page_cases(world: World, row: Row) -> list[Case]:
                 Case(f"bravo's {role.value}", browser.cookie, 403, browser.csrf, outsider=False)
             )
     if row.other is not None:
-        cases.append(Case("alpha's admin", alpha.cookie, row.other, alpha.csrf))
+        cases.append(alpha_case(world, row))
     return cases
+
+
+def alpha_case(world: World, row: Row) -> Case:
+    assert row.other is not None
+    if row.is_api:
+        return Case("alpha's key pair", world.headers("alpha"), row.other)
+    alpha = world.browsers["alpha_admin"]
+    return Case("alpha's admin", alpha.cookie, row.other, alpha.csrf)
 
 
 def cases_of(world: World, row: Row) -> list[Case]:
@@ -225,8 +235,8 @@ async def test_every_route_refuses_whoever_may_not_and_lets_the_rightful_caller_
     async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as http:
         probe = Probe(http, world)
         before, unchecked = world.fingerprint(), []
-        alpha = Case("alpha's key pair", world.headers("alpha"), 200)
-        rows = [(row, cases_of(world, row)) for row in TABLE] + [(r, [alpha]) for r in UNFILTERED]
+        rows = [(row, cases_of(world, row)) for row in TABLE]
+        rows += [(row, [alpha_case(world, row)]) for row in UNFILTERED + MIXED]
         for number, (row, cases) in enumerate(rows, 1):
             problems += await probe.refusals(row, cases)
             unchecked.append(str(row))

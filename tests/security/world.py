@@ -129,11 +129,8 @@ def build_world(database: Database) -> World:
             world.browsers[name] = Browser(email, token, who.csrf_token)
     with database.write() as session:
         alpha, bravo = (_principal(session, world.keys[name]) for name in ("alpha", "bravo"))
-        store_spans(
-            session=session,
-            principal=alpha,
-            spans=[s for _ in range(2) for s in make_trace(project="alpha-project")],
-        )
+        alpha_traces = [make_trace(project="alpha-project") for _ in range(2)]
+        store_spans(session=session, principal=alpha, spans=[s for t in alpha_traces for s in t])
         bravo_traces = [make_trace(project="bravo-helpdesk", size=2) for _ in range(BRAVO_TRACES)]
         store_spans(session=session, principal=bravo, spans=[s for t in bravo_traces for s in t])
         keys.revoke_key(
@@ -145,7 +142,12 @@ def build_world(database: Database) -> World:
     for index, trace in enumerate(bravo_traces):
         ids[f"s{index}"], ids[f"t{index}"] = trace[1].span.span_id, trace[1].span.trace_id
         world.secrets |= {span.span.span_id for span in trace} | {trace[0].span.trace_id}
+    ids["alpha_s0"], ids["alpha_t0"] = (
+        alpha_traces[0][1].span.span_id,
+        alpha_traces[0][1].span.trace_id,
+    )
     with database.write() as session:
+        _alpha_objects(session, world, alpha)
         _bravo_objects(session, world, bravo)
     ids["ds"] = _dataset(world, bravo, "bravo-golden")
     ids["ds_doomed"] = _dataset(world, bravo, "bravo-doomed")
@@ -162,6 +164,32 @@ def _principal(session: Session, pair: CreatedKeyPair) -> Principal:
     return keys.authenticate_key_pair(
         session=session, api_key=pair.api_key, secret_key=pair.secret_key
     )
+
+
+def _alpha_objects(session: Session, world: World, alpha: Principal) -> None:
+    """A label and a queue of alpha's own, for requests that name bravo's objects in them."""
+    ids = world.ids
+    (project,) = projects.list_projects(session=session, principal=alpha)
+    ids["alpha_project"] = project.id
+    ids["alpha_label"] = labels.create_label(
+        session=session,
+        principal=alpha,
+        project_id=project.id,
+        data=LabelCreate.model_validate({"name": "alpha_ok", "type": "thumbs_up_down"}),
+    ).id
+    queue = queues.create_queue(
+        session=session,
+        principal=alpha,
+        data=QueueCreate(
+            project_id=project.id,
+            name="alpha queue",
+            labels=[QueueLabelChoice(name="alpha_ok")],
+            items=ItemsAdd(span_ids=[ids["alpha_s0"]]),
+        ),
+    )
+    ids["alpha_queue"] = queue.id
+    (item,) = queues.list_items(session=session, principal=alpha, queue_id=queue.id).items
+    ids["alpha_item"] = item.id
 
 
 def _bravo_objects(session: Session, world: World, bravo: Principal) -> None:
