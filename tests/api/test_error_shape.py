@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import httpx
 import pytest
 
+from annotrace.settings import Settings
+from annotrace.storage.engine import Database
+from annotrace.web.app import create_app
+
 pytestmark = pytest.mark.anyio
+
+JSON = {"Content-Type": "application/json"}
 
 HOSTILE_SEGMENTS = [
     "x",
@@ -75,3 +83,34 @@ async def test_wrong_methods_are_405_in_the_error_shape(client: httpx.AsyncClien
     response = await client.delete("/api/v1/projects", headers=auth)
     assert response.status_code == 405
     assert_error_shape(response)
+
+
+async def test_a_body_that_is_not_utf8_is_400_naming_the_body(
+    client: httpx.AsyncClient, auth
+) -> None:
+    response = await client.post(
+        "/api/v1/scores", content=b'{"scores": ["\xff"]}', headers=auth | JSON
+    )
+    assert response.status_code == 400
+    assert_error_shape(response)
+    error = response.json()["error"]
+    assert (error["code"], error["field"]) == ("invalid_input", "body")
+    assert "not UTF-8" in error["message"]
+
+
+async def test_a_streamed_json_body_over_the_limit_is_413(database: Database, auth) -> None:
+    async def body() -> AsyncIterator[bytes]:
+        # No Content-Length: the limit trips while the route reads the JSON body.
+        yield b'{"scores": ['
+        for _ in range(100):
+            yield b'{"span_id": "0000000000000001", "name": "x", "evaluator": "e"},'
+        yield b"{}]}"
+
+    app = create_app(Settings(max_request_bytes=1024), database)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://annotrace.test") as client:
+        response = await client.post("/api/v1/scores", content=body(), headers=auth | JSON)
+    assert response.status_code == 413
+    assert_error_shape(response)
+    assert response.json()["error"]["field"] == "body"
+

@@ -182,6 +182,19 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
+    # FastAPI turns any failure while reading a JSON body into a bare 400: the body size
+    # limit tripping mid-stream is that limit's 413, and bytes that are not UTF-8 are
+    # malformed JSON like any other.
+    if isinstance(exc.__cause__, errors.AnnotraceError):
+        return await _domain_error(request, exc.__cause__)
+    if isinstance(exc.__cause__, UnicodeDecodeError):
+        payload = error_payload(
+            code="invalid_input",
+            message=f"request body is not valid JSON: it is not UTF-8 text ({exc.__cause__})",
+            field="body",
+            expected="a JSON document",
+        )
+        return error_response(request, 400, payload)
     codes = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
     message = exc.detail if isinstance(exc.detail, str) else "request failed"
     if exc.status_code == 404 and message == "Not Found":
