@@ -7,10 +7,11 @@ schemas below are what clients should send.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
+from annotrace.schemas.common import ErrorBody
 from annotrace.schemas.labels import LabelRead
 
 _ANNOTATION_SCHEMA = {
@@ -92,3 +93,11 @@ class LabelsResponse(BaseModel):
         description="The labels the key may see; categorical options are given as "
         '{"label": ...} objects, as the reference product does.'
     )
+
+
+class CompatErrorResponse(BaseModel):
+    """The body of every error response of the compatible API: the native error, in the
+    reference product's envelope."""
+
+    status: Literal[False] = Field(description="False: the request was not processed.")
+    error: ErrorBody

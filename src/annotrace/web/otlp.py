@@ -10,11 +10,21 @@ from starlette.concurrency import run_in_threadpool
 from annotrace.errors import InvalidInput, UnsupportedMediaType
 from annotrace.otlp.decode import decode_export_request
 from annotrace.otlp.responses import MEDIA_TYPES, content_kind, export_response
+from annotrace.schemas.otlp import EXPORT_REQUEST_JSON_SCHEMA, OtlpExportResponse, RpcStatus
 from annotrace.services.ingest import store_spans
+from annotrace.web.api.responses import BINARY, errors
 from annotrace.web.deps import DatabaseDep, PrincipalDep, SettingsDep
 from annotrace.web.limits import too_large
 
 router = APIRouter(tags=["otlp"])
+
+EXPORT_REQUEST_BODY = {
+    "required": True,
+    "content": {
+        "application/x-protobuf": {"schema": BINARY},
+        "application/json": {"schema": EXPORT_REQUEST_JSON_SCHEMA},
+    },
+}
 
 
 def decompress(body: bytes, encoding: str | None, *, limit: int) -> bytes:
@@ -47,16 +57,36 @@ def decompress(body: bytes, encoding: str | None, *, limit: int) -> bytes:
     "/v1/traces",
     operation_id="exportTraces",
     summary="Receive spans over OTLP/HTTP (ExportTraceServiceRequest)",
+    description="The reply, error replies too, is in the request's encoding: protobuf or "
+    "JSON. A body can be gzip-compressed (`Content-Encoding: gzip`).",
     response_class=Response,
+    openapi_extra={
+        "requestBody": EXPORT_REQUEST_BODY,
+        "parameters": [
+            {
+                "name": "X-Project",
+                "in": "header",
+                "required": False,
+                "schema": {"type": "string"},
+                "description": "Project of spans whose resource names none "
+                "(`openinference.project.name` beats it, `service.name` does not).",
+            }
+        ],
+    },
     responses={
         200: {
+            "model": OtlpExportResponse,
             "description": "ExportTraceServiceResponse; partial_success counts rejected spans.",
-            "content": {"application/x-protobuf": {}, "application/json": {}},
+            "content": {"application/x-protobuf": {"schema": BINARY}},
         },
-        400: {"description": "Not valid OTLP (google.rpc.Status)."},
-        401: {"description": "Missing or wrong keys (google.rpc.Status)."},
-        413: {"description": "Body over the size limit (google.rpc.Status)."},
-        415: {"description": "Unsupported Content-Type or Content-Encoding."},
+        **errors(
+            400,
+            413,
+            415,
+            invalid=False,
+            model=RpcStatus,
+            media_types=("application/x-protobuf",),
+        ),
     },
 )
 async def export_traces(

@@ -29,7 +29,10 @@ TraceIdQuery = Annotated[
     operation_id="createAnnotation",
     summary="Annotate a span with Name, Label, Score and Reason",
     status_code=201,
-    responses={**errors(404, 409), 200: {"description": "An existing annotation was updated."}},
+    responses={
+        **errors(404, 409, body=True),
+        200: {"model": AnnotationRead, "description": "An existing annotation was updated."},
+    },
 )
 def create_annotation(
     span_id: str,
@@ -67,7 +70,7 @@ def list_annotations(
     "/annotations/{annotation_id}",
     operation_id="updateAnnotation",
     summary="Change an annotation's Label, Score or Reason",
-    responses=errors(403, 404),
+    responses=errors(403, 404, body=True),
 )
 def update_annotation(
     annotation_id: str, data: AnnotationUpdate, principal: PrincipalDep, database: DatabaseDep
@@ -97,7 +100,10 @@ def delete_annotation(annotation_id: str, principal: PrincipalDep, database: Dat
     operation_id="addNote",
     summary="Add a note to a span (the same text from the same annotator is kept once)",
     status_code=201,
-    responses={**errors(404, 409), 200: {"description": "The same note already existed."}},
+    responses={
+        **errors(404, 409, body=True),
+        200: {"model": NoteRead, "description": "The same note already existed."},
+    },
 )
 def add_note(
     span_id: str,

@@ -18,8 +18,8 @@ router = APIRouter(tags=["corrections"])
     operation_id="setCorrection",
     summary="Record the output a span should have given (replaces the one before)",
     responses={
-        **errors(403, 404, 409),
-        201: {"description": "The span had no correction; it has now."},
+        **errors(403, 404, 409, body=True),
+        201: {"model": CorrectionRead, "description": "The span had no correction; it has now."},
     },
 )
 def set_correction(

@@ -12,7 +12,7 @@ from annotrace.exports.formats import MEDIA_TYPES, media_type_of
 from annotrace.schemas.datasets import DatasetRead, DatasetSave, DatasetVersionRead
 from annotrace.services import datasets
 from annotrace.storage.engine import Database
-from annotrace.web.api.responses import errors
+from annotrace.web.api.responses import BINARY, errors
 from annotrace.web.api.streaming import StreamingRead
 from annotrace.web.deps import DatabaseDep, PrincipalDep
 
@@ -24,7 +24,7 @@ router = APIRouter(tags=["datasets"])
     operation_id="saveDataset",
     summary="Export a filter's spans and keep the file as the next version of a dataset",
     status_code=201,
-    responses=errors(403, 404, 409),
+    responses=errors(403, 404, 409, body=True),
 )
 def save_dataset(
     data: DatasetSave, principal: PrincipalDep, database: DatabaseDep
@@ -82,7 +82,19 @@ def get_dataset_version(
         **errors(404),
         200: {
             "description": "The file, byte for byte as saved (see `sha256`).",
-            "content": {media_type: {} for media_type in MEDIA_TYPES},
+            "content": {media_type: {"schema": BINARY} for media_type in MEDIA_TYPES},
+            "headers": {
+                "Content-Disposition": {
+                    "description": "attachment, with the file's name.",
+                    "schema": {"type": "string"},
+                    "required": True,
+                },
+                "ETag": {
+                    "description": "The file's SHA-256, quoted.",
+                    "schema": {"type": "string"},
+                    "required": True,
+                },
+            },
         },
     },
 )

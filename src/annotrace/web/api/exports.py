@@ -10,7 +10,7 @@ from fastapi.responses import StreamingResponse
 from annotrace.exports.formats import MEDIA_TYPES
 from annotrace.schemas.exports import ExportRequest, ExportSummary
 from annotrace.services.exports import SpanExport
-from annotrace.web.api.responses import errors
+from annotrace.web.api.responses import BINARY, errors
 from annotrace.web.api.streaming import StreamingRead
 from annotrace.web.deps import DatabaseDep, PrincipalDep
 
@@ -25,13 +25,20 @@ SPAN_COUNT_HEADER = "X-Annotrace-Span-Count"
     summary="Export the spans a filter selects as jsonl, csv, parquet, chat or preference pairs",
     response_model=None,
     responses={
-        **errors(404),
+        **errors(404, body=True),
         200: {
-            "description": "The file, streamed (with ?dry_run=true: its summary, as JSON). "
-            f"The header {SPAN_COUNT_HEADER} gives the number of spans selected.",
-            "content": {
-                **{media_type: {} for media_type in MEDIA_TYPES},
-                "application/json": {"schema": {"$ref": "#/components/schemas/ExportSummary"}},
+            "model": ExportSummary,
+            "description": "The file, streamed (with ?dry_run=true: its summary, as JSON).",
+            "content": {media_type: {"schema": BINARY} for media_type in MEDIA_TYPES},
+            "headers": {
+                SPAN_COUNT_HEADER: {
+                    "description": "Spans the filter selected (not with ?dry_run=true).",
+                    "schema": {"type": "integer"},
+                },
+                "Content-Disposition": {
+                    "description": "attachment, with the file's name (not with ?dry_run=true).",
+                    "schema": {"type": "string"},
+                },
             },
         },
     },

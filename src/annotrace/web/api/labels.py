@@ -19,7 +19,7 @@ router = APIRouter(tags=["labels"])
     operation_id="createLabel",
     summary="Create an annotation label in a project",
     status_code=201,
-    responses=errors(404, 409),
+    responses=errors(404, 409, body=True),
 )
 def create_label(
     project_id: str, data: LabelCreate, principal: PrincipalDep, database: DatabaseDep
@@ -66,7 +66,7 @@ def get_label(label_id: str, principal: PrincipalDep, database: DatabaseDep) -> 
     "/labels/{label_id}",
     operation_id="updateLabel",
     summary="Change a label; new type or settings make a new version",
-    responses=errors(404, 409),
+    responses=errors(404, 409, body=True),
 )
 def update_label(
     label_id: str, data: LabelUpdate, principal: PrincipalDep, database: DatabaseDep

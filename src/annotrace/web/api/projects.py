@@ -16,7 +16,7 @@ router = APIRouter(tags=["projects"])
     "/projects",
     operation_id="listProjects",
     summary="List the workspace's projects with their trace and span counts",
-    responses=errors(),
+    responses=errors(invalid=False),
 )
 def list_projects(principal: PrincipalDep, database: DatabaseDep) -> list[ProjectRead]:
     with database.read() as session:

@@ -29,6 +29,7 @@ from annotrace.schemas.queues import (
 from annotrace.services import gold, queue_agreement, queue_work, queues
 from annotrace.services.queue_context import load_queue
 from annotrace.services.queue_progress import queue_progress
+from annotrace.services.traces import MAX_PAGE_SIZE
 from annotrace.web.api.responses import errors
 from annotrace.web.deps import DatabaseDep, PrincipalDep
 
@@ -40,7 +41,7 @@ router = APIRouter(tags=["queues"])
     operation_id="createQueue",
     summary="Create a queue: labels to fill, annotators, and (optionally) its first items",
     status_code=201,
-    responses=errors(403, 404, 409),
+    responses=errors(403, 404, 409, body=True),
 )
 def create_queue(data: QueueCreate, principal: PrincipalDep, database: DatabaseDep) -> QueueRead:
     with database.write() as session:
@@ -74,7 +75,7 @@ def get_queue(queue_id: str, principal: PrincipalDep, database: DatabaseDep) -> 
     "/queues/{queue_id}",
     operation_id="updateQueue",
     summary="Change a queue: pause, resume or archive it (status), its labels, annotators…",
-    responses=errors(403, 404, 409),
+    responses=errors(403, 404, 409, body=True),
 )
 def update_queue(
     queue_id: str, data: QueueUpdate, principal: PrincipalDep, database: DatabaseDep
@@ -89,7 +90,7 @@ def update_queue(
     "/queues/{queue_id}/items",
     operation_id="addQueueItems",
     summary="Add spans by id, every span a filter selects (or a random sample), or gold items",
-    responses=errors(403, 404, 409),
+    responses=errors(403, 404, 409, body=True),
 )
 def add_items(
     queue_id: str, data: ItemsAdd, principal: PrincipalDep, database: DatabaseDep
@@ -112,7 +113,7 @@ def list_items(
     principal: PrincipalDep,
     database: DatabaseDep,
     status: Annotated[ItemStatus | None, Query(description="Only items in this state.")] = None,
-    limit: Annotated[int, Query(description="Items per page (1 to 500).")] = 50,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Items per page.")] = 50,
     cursor: Annotated[str | None, Query(description="`next_cursor` of the last page.")] = None,
 ) -> Page[QueueItemRead]:
     with database.read() as session:
@@ -144,7 +145,7 @@ def remove_item(
     "/queues/{queue_id}/next",
     operation_id="nextQueueItem",
     summary="The next item for an annotator, reserved for them (or the one they hold)",
-    responses=errors(403, 404),
+    responses=errors(403, 404, body=True),
 )
 def next_item(
     queue_id: str, data: WorkerRequest, principal: PrincipalDep, database: DatabaseDep
@@ -159,7 +160,7 @@ def next_item(
     "/queues/{queue_id}/items/{item_id}/submit",
     operation_id="submitQueueItem",
     summary="Save an item's values, all at once, as the annotator's annotations",
-    responses=errors(403, 404, 409),
+    responses=errors(403, 404, 409, body=True),
 )
 def submit(
     queue_id: str,
@@ -178,7 +179,7 @@ def submit(
     "/queues/{queue_id}/items/{item_id}/skip",
     operation_id="skipQueueItem",
     summary="Pass an item by: it is not handed to this annotator again",
-    responses=errors(403, 404, 409),
+    responses=errors(403, 404, 409, body=True),
 )
 def skip(
     queue_id: str,
@@ -244,7 +245,7 @@ def list_disagreements(
     "/queues/{queue_id}/items/{item_id}/gold",
     operation_id="setGoldValues",
     summary="Record an item's gold values (adjudication), apart from its annotations",
-    responses=errors(403, 404),
+    responses=errors(403, 404, body=True),
 )
 def set_gold(
     queue_id: str, item_id: str, data: GoldWrite, principal: PrincipalDep, database: DatabaseDep

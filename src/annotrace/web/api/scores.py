@@ -17,7 +17,7 @@ router = APIRouter(tags=["scores"])
     "/scores",
     operation_id="logScores",
     summary="Store many automated evaluation results (source eval) at once",
-    responses=errors(413),
+    responses=errors(body=True),
 )
 def log_scores(
     data: ScoresCreate, principal: PrincipalDep, database: DatabaseDep, settings: SettingsDep

@@ -17,7 +17,7 @@ router = APIRouter(tags=["search"])
     "/spans/search",
     operation_id="searchSpans",
     summary="Spans a filter selects, newest first, with their annotations and notes",
-    responses=errors(404),
+    responses=errors(404, body=True),
 )
 def search_spans(
     body: SpanSearch, principal: PrincipalDep, database: DatabaseDep

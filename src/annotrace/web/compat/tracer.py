@@ -12,6 +12,7 @@ from annotrace.schemas.compat import (
     BulkAnnotationResponse,
     BulkError,
     BulkResult,
+    CompatErrorResponse,
     LabelsResponse,
 )
 from annotrace.services import labels
@@ -104,7 +105,7 @@ for path, endpoint, method, operation, summary, statuses in (
         "POST",
         "bulkAnnotation",
         "Annotate many spans at once (compatible API)",
-        (413,),
+        (),
     ),
 ):
     for listed in (True, False):
@@ -115,5 +116,5 @@ for path, endpoint, method, operation, summary, statuses in (
             operation_id=operation if listed else None,
             summary=summary,
             include_in_schema=listed,
-            responses=errors(*statuses),
+            responses=errors(*statuses, body=method == "POST", model=CompatErrorResponse),
         )
