@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 from annotrace import security
 from annotrace.cli.app import app as cli_app
-from tests.support.servers import LiveServer, start_server
+from tests.support.servers import LiveServer, start_server, stop
 
 WORKSPACE = "hush"
 ADMIN_EMAIL = "keeper@hush.test"
@@ -66,8 +66,9 @@ class Cli:
         return output
 
 
-def csrf_of(page: str, name: str = "csrf_token") -> str:
-    found = re.search(rf'name="{name}" value="([^"]+)"', page) or re.search(
+def csrf_of(page: str) -> str:
+    """The token of the sign-in form, or of a signed-in page."""
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page) or re.search(
         r'<meta name="csrf-token" content="([^"]+)">', page
     )
     assert found, "no CSRF token in the page"
@@ -78,33 +79,21 @@ def test_no_secret_or_password_is_logged_echoed_or_printed_twice(
     server: LiveServer, database_url_with_password: str
 ) -> None:
     cli = Cli(database_url_with_password)
-    cli(
-        "users",
-        "create",
-        "--workspace",
-        WORKSPACE,
-        "--email",
-        ADMIN_EMAIL,
-        "--password",
-        ADMIN_PASSWORD,
-        "--role",
-        "admin",
-    )
-    refused = cli(
-        "users", "create", "--workspace", WORKSPACE, "--email", "x@hush.test",
-        "--password", SHORT_PASSWORD, code=1,
-    )  # fmt: skip
-    assert "password must be" in refused
-    cli(
-        "users", "create", "--workspace", WORKSPACE, "--email", "not an email",
-        "--password", UNUSED_PASSWORD, code=1,
-    )  # fmt: skip
+
+    def create_user(email: str, password: str, *, code: int = 0) -> str:
+        command = ["users", "create", "--workspace", WORKSPACE, "--email", email]
+        return cli(*command, "--password", password, "--role", "admin", code=code)
+
+    create_user(ADMIN_EMAIL, ADMIN_PASSWORD)
+    assert "password must be" in create_user("x@hush.test", SHORT_PASSWORD, code=1)
+    assert "not an email address" in create_user("not an email", UNUSED_PASSWORD, code=1)
     created = cli("keys", "create", "--workspace", WORKSPACE, "--name", "ci")
     (secret,) = SECRET_KEY.findall(created)
     as_json = cli("keys", "create", "--workspace", WORKSPACE, "--json")
     (json_secret,) = SECRET_KEY.findall(as_json)
     api_key = re.search(r"atk_[0-9a-f]{32}", created).group(0)  # type: ignore[union-attr]
     cli("keys", "list", "--workspace", WORKSPACE)
+    cli("db", "current")
 
     responses: list[httpx.Response] = []
     with httpx.Client(base_url=server.base_url, timeout=30) as http:
@@ -153,8 +142,9 @@ def test_no_secret_or_password_is_logged_echoed_or_printed_twice(
         (page_secret,) = set(SECRET_KEY.findall(page_key.text))
         send("GET", "/keys", 200)
         send("GET", "/api/v1/projects", 200, headers={"Authorization": f"Bearer {page_secret}"})
+    stop(server)  # all of the log, shutting down included
     log = server.log()
-    # Made with `serve`'s own log level: every request is in it, with the ASGI messages.
+    # Written at the level `serve` was given: every request is in it, with its ASGI messages.
     assert "TRACE:" in log
     assert '"POST /login HTTP/1.1" 303' in log
 
