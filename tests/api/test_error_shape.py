@@ -114,3 +114,16 @@ async def test_a_streamed_json_body_over_the_limit_is_413(database: Database, au
     assert_error_shape(response)
     assert response.json()["error"]["field"] == "body"
 
+
+async def test_a_dataset_version_out_of_range_is_422_naming_it(
+    client: httpx.AsyncClient, auth
+) -> None:
+    # SQLite cannot bind an integer past 64 bits: it was a 500 there.
+    for version in ("99999999999999999999", "0"):
+        for suffix in ("", "/file"):
+            response = await client.get(
+                f"/api/v1/datasets/ds_x/versions/{version}{suffix}", headers=auth
+            )
+            assert response.status_code == 422
+            assert_error_shape(response)
+            assert response.json()["error"]["field"] == "path.version"

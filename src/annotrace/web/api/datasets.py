@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import StreamingResponse
 
 from annotrace.domain.access import Principal
@@ -17,6 +17,12 @@ from annotrace.web.api.streaming import StreamingRead
 from annotrace.web.deps import DatabaseDep, PrincipalDep
 
 router = APIRouter(tags=["datasets"])
+
+# Bounded by what the database holds (a 32-bit INTEGER on PostgreSQL): SQLite cannot even
+# bind a larger number, and the error must name the parameter.
+VersionPath = Annotated[
+    int, Path(ge=1, le=2**31 - 1, description="Version number: 1 for the first save, then 2, …")
+]
 
 
 @router.post(
@@ -65,7 +71,7 @@ def get_dataset(dataset_id: str, principal: PrincipalDep, database: DatabaseDep)
     responses=errors(404),
 )
 def get_dataset_version(
-    dataset_id: str, version: int, principal: PrincipalDep, database: DatabaseDep
+    dataset_id: str, version: VersionPath, principal: PrincipalDep, database: DatabaseDep
 ) -> DatasetVersionRead:
     with database.read() as session:
         return datasets.get_version(
@@ -99,7 +105,7 @@ def get_dataset_version(
     },
 )
 def download_dataset_version(
-    dataset_id: str, version: int, principal: PrincipalDep, database: DatabaseDep
+    dataset_id: str, version: VersionPath, principal: PrincipalDep, database: DatabaseDep
 ) -> StreamingResponse:
     return saved_file(database, principal, dataset_id, version)
 

@@ -23,7 +23,7 @@ from annotrace.schemas.filters import SpanFilter
 from annotrace.services import datasets, projects
 from annotrace.services.exports import SpanExport
 from annotrace.services.sessions import SignedIn
-from annotrace.web.api.datasets import saved_file
+from annotrace.web.api.datasets import VersionPath, saved_file
 from annotrace.web.api.streaming import StreamingRead
 from annotrace.web.dashboard.filter_bar import span_filter
 from annotrace.web.dashboard.session import ANNOTATE_ROLES, CheckedUser, CurrentUser, require_role
@@ -131,7 +131,7 @@ async def save_dataset(request: Request, user: CheckedUser, database: DatabaseDe
 
 @router.get("/datasets/{dataset_id}/versions/{version}/file")
 def download_version(
-    dataset_id: str, version: int, user: CurrentUser, database: DatabaseDep
+    dataset_id: str, version: VersionPath, user: CurrentUser, database: DatabaseDep
 ) -> Response:
     return saved_file(database, user.principal, dataset_id, version)
 
