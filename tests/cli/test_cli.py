@@ -203,3 +203,19 @@ def test_demo_load_twice_stores_the_demo_once(database_url: str) -> None:
     database.dispose()
     assert 1000 < first == second
     assert principal.workspace_name == "demo"
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("postgresql+psycopg://postgres:hunter22@127.0.0.1:1/none", "connection"),
+        ("sqlite:////nonexistent/directory/annotrace.sqlite", "unable to open database file"),
+    ],
+)
+def test_an_unreachable_database_is_one_line_without_its_password(url: str, reason: str) -> None:
+    code, out, err = run("db", "current", "--database-url", url)
+    assert code == 1
+    assert err.startswith("Error: cannot use the database: ")
+    assert reason in err
+    assert "Traceback" not in out + err
+    assert "hunter22" not in out + err

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import typer
+from sqlalchemy.exc import OperationalError
 from typer.core import TyperGroup
 
 from annotrace import __version__
@@ -38,6 +39,11 @@ class _Commands(TyperGroup):
             field = getattr(error, "field", None)
             prefix = f"{field}: " if field and not error.message.startswith(field) else ""
             typer.echo(f"Error: {prefix}{error.message}", err=True)
+            raise typer.Exit(1) from None
+        except OperationalError as error:
+            # The database is down or the URL is wrong: the driver's first line says which.
+            reason = str(error.orig or error).strip().splitlines()[0]
+            typer.echo(f"Error: cannot use the database: {reason}", err=True)
             raise typer.Exit(1) from None
 
 
