@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import json
 import secrets
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +30,14 @@ from google.protobuf import json_format
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 from opentelemetry.proto.trace.v1 import trace_pb2
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect
+
+from annotrace.domain.access import Role
+from annotrace.services.keys import create_key_pair
+from annotrace.services.users import create_user
+from annotrace.storage.engine import Database
+from tests.browser.conftest import PASSWORD, open_page, sign_in
+from tests.support.servers import LiveServer
 
 # --- the payloads ---------------------------------------------------------------------
 # Each one that ran would set window.__pwned (or open a dialog).
@@ -246,11 +255,7 @@ def assert_stored_as_sent(stored: dict[str, Any], sent: SentSpan, trace: Hostile
     assert stored["scope_name"] == f"scope {SCRIPT}"
 
 
-@pytest.mark.parametrize("encoding", ["protobuf", "json"])
-def test_hostile_strings_round_trip_byte_for_byte_through_ingest_and_the_api(
-    client: TestClient, auth: dict[str, str], encoding: str
-) -> None:
-    trace = hostile_trace()
+def ingest(client: TestClient, auth: dict[str, str], trace: HostileTrace, encoding: str) -> None:
     request = export_request(trace)
     if encoding == "protobuf":
         body, content_type = request.SerializeToString(), "application/x-protobuf"
@@ -260,13 +265,14 @@ def test_hostile_strings_round_trip_byte_for_byte_through_ingest_and_the_api(
         "/v1/traces", content=body, headers=auth | {"Content-Type": content_type}
     )
     assert response.status_code == 200, response.text
+
+
+def assert_spans_round_trip(client: TestClient, auth: dict[str, str], trace: HostileTrace) -> None:
     for sent in trace.spans:
         response = client.get(f"/api/v1/spans/{sent.span_id}", headers=auth)
         assert response.status_code == 200
         assert response.headers["content-type"] == "application/json"
         assert response.headers["x-content-type-options"] == "nosniff"
-        # The raw body holds the text only as JSON strings, never as markup to sniff.
-        assert b"<script>" in response.content
         assert_stored_as_sent(response.json(), sent, trace)
     llm = (client.get(f"/api/v1/spans/{trace.llm.span_id}", headers=auth)).json()
     assert llm["input_messages"][1] == {"role": f"user {IMG}", "name": QUOTE, "content": PAYLOAD}
@@ -279,18 +285,12 @@ def test_hostile_strings_round_trip_byte_for_byte_through_ingest_and_the_api(
         trace.llm.name,
         trace.long.name,
     }
-    projects = (client.get("/api/v1/projects", headers=auth)).json()
-    assert [p["name"] for p in projects] == [PROJECT]
 
 
-def test_hostile_labels_annotations_notes_and_corrections_round_trip(
-    client: TestClient, auth: dict[str, str]
+def assert_annotations_round_trip(
+    client: TestClient, auth: dict[str, str], trace: HostileTrace, project: str
 ) -> None:
-    trace = hostile_trace()
-    body = export_request(trace).SerializeToString()
-    headers = auth | {"Content-Type": "application/x-protobuf"}
-    assert (client.post("/v1/traces", content=body, headers=headers)).status_code == 200
-    project = (client.get("/api/v1/projects", headers=auth)).json()[0]["id"]
+    """A label, an annotation, a note and a correction, each hostile, read back as sent."""
     label = {
         "name": f"verdict {SHORT}",
         "type": "categorical",
@@ -325,6 +325,18 @@ def test_hostile_labels_annotations_notes_and_corrections_round_trip(
     assert response.status_code in (200, 201), response.text
     stored = (client.get(f"/api/v1/spans/{span}/correction", headers=auth)).json()
     assert (stored["output"], stored["annotator_id"]) == (correction["output"], QUOTE)
+
+
+def test_hostile_strings_round_trip_byte_for_byte_through_ingest_and_the_api(
+    client: TestClient, auth: dict[str, str]
+) -> None:
+    for encoding in ("protobuf", "json"):
+        trace = hostile_trace()
+        ingest(client, auth, trace, encoding)
+        assert_spans_round_trip(client, auth, trace)
+    projects = (client.get("/api/v1/projects", headers=auth)).json()
+    assert [p["name"] for p in projects] == [PROJECT]
+    assert_annotations_round_trip(client, auth, trace, projects[0]["id"])
 
 
 # --- the headers ------------------------------------------------------------------------
@@ -382,3 +394,522 @@ def test_security_headers_on_pages_api_and_static_files(
         assert policy(response)["default-src"] == ["'none'"], what
     docs = client.get("/docs")
     assert "frame-ancestors 'none'" in docs.headers["content-security-policy"]
+
+
+# --- in Chromium --------------------------------------------------------------------------
+
+
+@dataclass
+class Hostile:
+    """What the hostile workspace holds, by id."""
+
+    workspace: str
+    admin: str
+    annotator: str
+    project_id: str
+    trace: HostileTrace
+    label_id: str
+    text_label_id: str
+    annotation_id: str
+    queue_id: str
+    item_ids: list[str]
+
+
+def _ok(response: httpx.Response) -> Any:
+    assert response.status_code in (200, 201), f"{response.request.url}: {response.text[:500]}"
+    return response.json()
+
+
+@pytest.fixture(scope="module")
+def hostile(live_server: LiveServer) -> Hostile:
+    """A workspace on the live server whose every name and text is hostile, made the way
+    its users would make it: OTLP ingest, the API and the user commands."""
+    suffix = uuid.uuid4().hex[:8]
+    workspace = f"ws-{suffix} {SHORT}"
+    admin = f"admin-{suffix}@example.com"
+    annotator = f"<script>window.__pwned=3</script>{suffix}@example.com"
+    database = Database(live_server.database_url)
+    with database.write() as session:
+        create_user(
+            session=session, workspace=workspace, email=admin, password=PASSWORD, role=Role.ADMIN
+        )
+        create_user(
+            session=session,
+            workspace=workspace,
+            email=annotator,
+            password=PASSWORD,
+            role=Role.ANNOTATOR,
+        )
+        for email in (
+            f"<img/src=x/onerror=window.__pwned=1>{suffix}@example.com",
+            f'"><svg/onload=window.__pwned=2>{suffix}@{"e" * 250}.com',
+        ):
+            create_user(
+                session=session,
+                workspace=workspace,
+                email=email,
+                password=PASSWORD,
+                role=Role.VIEWER,
+            )
+        pair = create_key_pair(session=session, workspace=workspace, name=SHORT)
+    database.dispose()
+    trace = hostile_trace()
+    headers = {"X-Api-Key": pair.api_key, "X-Secret-Key": pair.secret_key}
+    with httpx.Client(base_url=live_server.base_url, headers=headers, timeout=30) as api:
+        response = api.post(
+            "/v1/traces",
+            content=export_request(trace).SerializeToString(),
+            headers={"Content-Type": "application/x-protobuf"},
+        )
+        assert response.status_code == 200, response.text
+        project = _ok(api.get("/api/v1/projects"))[0]["id"]
+        label = _ok(
+            api.post(
+                f"/api/v1/projects/{project}/labels",
+                json={
+                    "name": f"verdict {SHORT}",
+                    "type": "categorical",
+                    "description": f"{PAYLOAD} {LONG_LINE[:4_000]}",
+                    "settings": {"options": [SCRIPT, f"good {IMG}", f"bad {SVG}"]},
+                },
+            )
+        )
+        text_label = _ok(
+            api.post(
+                f"/api/v1/projects/{project}/labels",
+                json={
+                    "name": f"why {QUOTE}",
+                    "type": "text",
+                    "description": TEMPLATE,
+                    "settings": {"placeholder": SVG},
+                },
+            )
+        )
+        llm = trace.llm.span_id
+        annotation = _ok(
+            api.post(
+                f"/api/v1/spans/{llm}/annotations",
+                json={
+                    "name": label["name"],
+                    "label": f"good {IMG}",
+                    "score": 0.5,
+                    "reason": f"{PAYLOAD} {LONG_LINE[:15_000]}",
+                    "annotator_id": f"{SVG}{RTL}",
+                },
+            )
+        )
+        _ok(
+            api.post(
+                f"/api/v1/spans/{llm}/annotations",
+                json={"name": f"free {SCRIPT}", "label": PAYLOAD, "annotator_id": admin},
+            )
+        )
+        _ok(
+            api.post(
+                "/api/v1/scores",
+                json={
+                    "scores": [
+                        {
+                            "span_id": llm,
+                            "name": f"faithfulness {IMG}",
+                            "score": 0.9,
+                            "label": SCRIPT,
+                            "reason": PAYLOAD,
+                            "evaluator": SVG,
+                            "run_id": QUOTE,
+                        }
+                    ]
+                },
+            )
+        )
+        _ok(
+            api.post(
+                f"/api/v1/spans/{llm}/notes",
+                json={"text": f"{PAYLOAD}\n{LONG_LINE[:15_000]}", "annotator_id": f"{IMG}{RTL}"},
+            )
+        )
+        _ok(
+            api.put(
+                f"/api/v1/spans/{llm}/correction",
+                json={"output": f"{PAYLOAD} {LONG_LINE}", "annotator_id": f"{QUOTE}{RTL}"},
+            )
+        )
+        queue = _ok(
+            api.post(
+                "/api/v1/queues",
+                json={
+                    "project_id": project,
+                    "name": f"queue {SHORT}",
+                    "instructions": INSTRUCTIONS,
+                    "labels": [
+                        {"label_id": label["id"]},
+                        {"label_id": text_label["id"], "required": False},
+                    ],
+                    "annotators_per_item": 2,
+                    "items": {"span_ids": [llm, trace.long.span_id]},
+                },
+            )
+        )
+        work = f"/api/v1/queues/{queue['id']}"
+        items = []
+        for who, option in (
+            (annotator, SCRIPT),
+            (annotator, SCRIPT),
+            (f"{IMG}{RTL}", f"bad {SVG}"),
+        ):
+            item = _ok(api.post(f"{work}/next", json={"annotator_id": who}))["item"]["item"]
+            items.append(item["id"])
+            _ok(
+                api.post(
+                    f"{work}/items/{item['id']}/submit",
+                    json={
+                        "annotator_id": who,
+                        "values": [
+                            {"label_id": label["id"], "value": [option], "reason": PAYLOAD},
+                            {
+                                "label_id": text_label["id"],
+                                "value": f"{PAYLOAD} {LONG_LINE[:10_000]}",
+                            },
+                        ],
+                    },
+                )
+            )
+        _ok(
+            api.put(
+                f"{work}/items/{items[-1]}/gold",
+                json={
+                    "values": [
+                        {"label_id": label["id"], "value": [f"good {IMG}"], "reason": PAYLOAD}
+                    ],
+                    "annotator_id": SVG,
+                },
+            )
+        )
+        _ok(
+            api.post(
+                "/api/v1/datasets",
+                json={
+                    "name": f"golden {SHORT}",
+                    "description": f"{PAYLOAD} {LONG_LINE[:10_000]}",
+                    "filter": {"project_id": project, "where": {"type": "text", "contains": "<"}},
+                },
+            )
+        )
+    return Hostile(
+        workspace=workspace,
+        admin=admin,
+        annotator=annotator,
+        project_id=project,
+        trace=trace,
+        label_id=label["id"],
+        text_label_id=text_label["id"],
+        annotation_id=annotation["id"],
+        queue_id=queue["id"],
+        item_ids=sorted(set(items)),
+    )
+
+
+# Everything a payload could have put in the page, and every way our own markup could
+# breach the policy or the layout; template contents count, since the scripts clone them.
+INSPECT = """() => {
+  const found = [];
+  const roots = [document];
+  for (const template of document.querySelectorAll("template")) roots.push(template.content);
+  const ownScript = (src) => new URL(src, location.href).pathname.startsWith("/static/");
+  const safeUrl = (url) => {
+    try {
+      return ["http:", "https:"].includes(new URL(url, location.href).protocol);
+    } catch {
+      return true;  // no browser follows a URL it cannot parse
+    }
+  };
+  for (const root of roots) {
+    for (const el of root.querySelectorAll("*")) {
+      const tag = el.tagName.toLowerCase();
+      for (const attr of el.attributes) {
+        const name = attr.name.toLowerCase();
+        if (name.startsWith("on") || name === "style" || name === "srcdoc") {
+          found.push(`<${tag} ${name}>`);
+        }
+        if (["href", "src", "action", "formaction", "xlink:href"].includes(name)
+            && !safeUrl(attr.value)) {
+          found.push(`<${tag} ${name}="${attr.value.slice(0, 60)}">`);
+        }
+      }
+      if (["img", "iframe", "frame", "object", "embed", "base", "style", "video", "audio",
+           "math"].includes(tag)) found.push(`<${tag}>`);
+      if (tag === "meta" && el.hasAttribute("http-equiv")) found.push("<meta http-equiv>");
+      if (tag === "script" && !(el.src && ownScript(el.src))) found.push(`<script ${el.src}>`);
+      if (tag === "svg" && !el.classList.contains("dist-bar")) found.push("<svg>");
+      if (tag === "link" && !["stylesheet", "icon"].includes(el.rel)) found.push("<link>");
+    }
+  }
+  const html = document.documentElement;
+  return {
+    found,
+    pwned: String(window.__pwned),
+    width: html.scrollWidth,
+    viewport: html.clientWidth,
+  };
+}"""
+
+# For the failure message of a box wider than it should be: the innermost elements in it
+# whose content spills out of them.
+SPILLING = """(box) => {
+  const spills = (el) => el.scrollWidth > el.clientWidth + 1
+    && getComputedStyle(el).overflowX === "visible";
+  const spilling = Array.from(document.querySelectorAll(`${box} *`)).filter(spills);
+  return spilling
+    .filter((el) => !spilling.some((other) => other !== el && el.contains(other)))
+    .slice(0, 5)
+    .map((el) => el.outerHTML.slice(0, 100));
+}"""
+
+
+@dataclass
+class Visit:
+    page: Page
+    csp: list[str]
+
+    def goto(self, path: str, *, partial: bool = False) -> None:
+        """Open a page; or a partial (the HTML the scripts fetch), which has no styles."""
+        response = self.page.goto(path, wait_until="load")
+        assert response is not None
+        assert response.status < 500, path
+        self.check(path[:100], layout=not partial)
+
+    def check(self, where: str, *, layout: bool = True) -> None:
+        state = self.page.evaluate(INSPECT)
+        assert state["found"] == [], f"{where}: payload or inline markup in the page"
+        assert state["pwned"] == "undefined", f"{where}: a payload ran"
+        assert self.page.dialogs == [], f"{where}: a dialog opened"  # type: ignore[attr-defined]
+        assert self.csp == [], f"{where}: our page breached our policy"
+        if layout and state["width"] > state["viewport"]:
+            spilling = self.page.evaluate(SPILLING, "body")
+            pytest.fail(f"{where}: {state['width']} px wide, by {spilling}")
+
+    def shows(self, selector: str, *texts: str) -> None:
+        """Each text, exactly as sent, in the element's text (as text, not markup)."""
+        locator = self.page.locator(selector).first
+        expect(locator).to_be_attached()
+        for text in texts:
+            assert locator.evaluate("(e, t) => e.textContent.includes(t)", text), (
+                f"{selector} does not show {text[:80]!r}"
+            )
+
+    def fits(self, selector: str) -> None:
+        """A box whose long content wraps (or scrolls inside a box of its own)."""
+        for box in self.page.locator(selector).all():
+            width, inner = box.evaluate("e => [e.scrollWidth, e.clientWidth]")
+            if width > inner:
+                spilling = self.page.evaluate(SPILLING, selector)
+                pytest.fail(f"{selector}: {width} px wide in a {inner} px box, by {spilling}")
+
+
+@pytest.fixture
+def visit(browser: Browser, live_server: LiveServer) -> Iterator[Visit]:
+    with open_page(browser, live_server) as page:
+        csp: list[str] = []
+
+        def on_console(message: ConsoleMessage) -> None:
+            if "Content Security Policy" in message.text:
+                csp.append(message.text)
+
+        page.on("console", on_console)
+        yield Visit(page, csp)
+
+
+# The pages render the same data from either database, and the round trips above check
+# that both store it as sent: one live server is enough for the browser.
+SQLITE_ONLY = pytest.mark.parametrize("live_server", ["sqlite"], indirect=True)
+
+
+@SQLITE_ONLY
+def test_the_traces_page_its_drawer_and_span_tabs_show_hostile_spans_as_text(
+    visit: Visit, hostile: Hostile
+) -> None:
+    page, trace = visit.page, hostile.trace
+    sign_in(page, hostile.admin)
+    visit.shows("header.top", hostile.workspace)
+    base = f"/traces?project={hostile.project_id}"
+    visit.goto(base)
+    visit.shows("#trace-list", trace.root.name)
+    visit.shows("#f-project", PROJECT)
+
+    # The drawer and the span detail, as the script swaps them in.
+    page.locator(".trace-row .open-trace").first.click()
+    expect(page.locator("#drawer .tree")).to_contain_text("agent")
+    visit.check("the drawer")
+    visit.fits("#drawer .tree-pane")
+    visit.fits("#drawer .span-pane")
+    page.locator(".span-link", has_text="chat").click()
+    expect(page.locator(".span-head h3")).to_contain_text("chat")
+    visit.shows(".span-head h3", trace.llm.name)
+    visit.shows(".span-head p.error", SVG)
+    visit.shows("#panel-io", PAYLOAD, SVG, QUOTE)
+    visit.shows("#panel-io .tool-call", IMG, json.dumps(SCRIPT), json.dumps(JS_URL))
+    visit.check("the LLM span")
+    for tab, panel, texts in (
+        ("Attributes", "#panel-attributes", (SCRIPT, IMG, f"gpt-4o {RTL}")),
+        ("Notes", "#panel-notes", (PAYLOAD,)),
+        ("Evaluation", "#panel-evaluation", (PAYLOAD, f"good {IMG}", f"faithfulness {IMG}")),
+    ):
+        page.get_by_role("tab", name=tab).click()
+        expect(page.locator(panel)).to_be_visible()
+        visit.shows(panel, *texts)
+        visit.check(f"the {tab} tab")
+        visit.fits("#drawer .span-pane")
+    visit.shows(".correction", PAYLOAD)
+
+    # The annotation form, its fields fitted to the hostile label by the script.
+    page.get_by_role("link", name="Add annotation").click()
+    page.get_by_label("Name", exact=True).fill(f"verdict {SHORT}")
+    expect(page.locator("#ann-label")).to_have_js_property("tagName", "SELECT")
+    visit.shows("#ann-label", SCRIPT, f"good {IMG}", f"bad {SVG}")
+    visit.check("the annotation form")
+
+    # Whole pages: the root span's hostile attribute keys, the long span's 1 MB input.
+    for span, tab, texts in (
+        (trace.root, "attributes", (PAYLOAD,)),
+        (trace.long, "io", (ONE_MB, LONG_LINE)),
+    ):
+        visit.goto(f"{base}&trace={trace.trace_id}&span={span.span_id}&tab={tab}")
+        visit.shows(f"#panel-{tab}", *texts)
+        visit.fits("#drawer .span-pane")
+        visit.fits("#drawer .tree-pane")
+    visit.goto(
+        f"/spans/{trace.llm.span_id}/detail?trace_id={trace.trace_id}&tab=evaluation", partial=True
+    )
+    visit.goto(
+        f"/spans/{trace.llm.span_id}/evaluation?trace_id={trace.trace_id}&add=1", partial=True
+    )
+    visit.goto(f"/annotations/{hostile.annotation_id}/edit", partial=True)
+    visit.goto(f"/traces/{trace.trace_id}/drawer?project={hostile.project_id}", partial=True)
+
+
+@SQLITE_ONLY
+def test_filters_and_lists_reflect_hostile_values_as_text(visit: Visit, hostile: Hostile) -> None:
+    page = visit.page
+    sign_in(page, hostile.admin)
+    label = f"verdict {SHORT}"
+    query = httpx.QueryParams(
+        {
+            "project": hostile.project_id,
+            "view": "spans",
+            "q": PAYLOAD,
+            "f0.type": "annotation",
+            "f0.label": label,
+            "f0.option": f"good {IMG}",
+            "f0.annotator": SVG,
+            "f1.type": "text",
+            "f1.contains": QUOTE,
+        }
+    )
+    visit.goto(f"/traces?{query}")
+    expect(page.locator("#f0-label")).to_have_value(label)
+    expect(page.locator("#f-q")).to_have_value(PAYLOAD)
+    expect(page.locator("#f0-annotator")).to_have_value(SVG)
+    # The script turns the value's text box into a select of the (hostile) options of a
+    # categorical label, copied from the page.
+    page.locator("#f0-label").fill(f"why {QUOTE}")
+    expect(page.locator("#f0-option")).to_have_js_property("tagName", "INPUT")
+    page.locator("#f0-label").fill(label)
+    expect(page.locator("#f0-option")).to_have_js_property("tagName", "SELECT")
+    visit.shows("#f0-option", SCRIPT, f"bad {SVG}")
+    visit.check("the filter bar")
+
+    # Every span in the Spans view, the one with a 50,000-character name too.
+    visit.goto(f"/traces?project={hostile.project_id}&view=spans")
+    visit.shows("#trace-list", LONG_LINE, hostile.trace.llm.name)
+    visit.fits(".table-wrap")
+
+    # A refused filter names the value it refused, as text.
+    refused = httpx.QueryParams({"project": hostile.project_id, "start": SVG, "f0.type": IMG})
+    visit.goto(f"/traces?{refused}")
+    visit.shows("main", SVG)
+    visit.goto(f"/datasets?{query}")
+    visit.goto(f"/queues?{query}")
+
+
+@SQLITE_ONLY
+def test_labels_queues_datasets_keys_and_users_pages_show_hostile_names_as_text(
+    visit: Visit, hostile: Hostile
+) -> None:
+    sign_in(visit.page, hostile.admin)
+    project = hostile.project_id
+    visit.goto(f"/labels?project={project}")
+    visit.shows("table.labels", f"verdict {SHORT}", PAYLOAD, SCRIPT, f"why {QUOTE}", TEMPLATE)
+    visit.goto(f"/labels/{hostile.label_id}")
+    visit.shows("h1", f"verdict {SHORT}")
+    expect(visit.page.locator("#lf-options")).to_have_value(f"{SCRIPT}\ngood {IMG}\nbad {SVG}")
+    visit.goto(f"/labels/{hostile.text_label_id}")
+    expect(visit.page.locator("#lf-placeholder")).to_have_value(SVG)
+
+    visit.goto(f"/queues?project={project}")
+    visit.shows("table.queues", f"queue {SHORT}", f"verdict {SHORT}")
+    visit.goto(f"/queues/{hostile.queue_id}")
+    visit.shows(
+        ".markdown", "<script>", "[plain](javascript:", "<img src=x onerror=", "{{ 7 * 7 }}"
+    )
+    visit.shows("h1", f"queue {SHORT}")
+    visit.shows("table.per-annotator", hostile.annotator, f"{IMG}{RTL}")
+    visit.shows("figure.distribution", SCRIPT, f"bad {SVG}")
+    visit.fits(".markdown")
+    visit.goto(f"/queues/{hostile.queue_id}/adjudicate")
+    visit.shows("article.disagreement", PAYLOAD, SCRIPT, f"bad {SVG}", f"good {IMG}", SVG)
+
+    visit.goto(f"/datasets?project={project}")
+    visit.shows("article.dataset", f"golden {SHORT}", PAYLOAD)
+    visit.goto("/keys")
+    visit.shows("table.keys", SHORT)
+    visit.goto("/users")
+    visit.shows("table.users", hostile.annotator, "<img/src=x/onerror=window.__pwned=1>")
+
+
+@SQLITE_ONLY
+def test_review_pages_show_hostile_spans_and_values_as_text(visit: Visit, hostile: Hostile) -> None:
+    page = visit.page
+    # The annotator's email is no address a browser's form checks would send.
+    page.goto("/login")
+    page.locator("#email").fill(hostile.annotator)
+    page.locator("#password").fill(PASSWORD)
+    with page.expect_navigation():
+        page.locator("form.stack").evaluate("form => form.submit()")
+    visit.shows("header.top", hostile.annotator)
+    for item in hostile.item_ids:
+        visit.goto(f"/queues/{hostile.queue_id}/review?item={item}")
+        visit.shows(".review-form", SCRIPT, f"good {IMG}", f"bad {SVG}", PAYLOAD)
+        visit.shows(".instructions .markdown", "<script>")
+        page.locator("details.trace-context summary").click()
+        expect(page.locator(".context-tree")).to_be_visible()
+        visit.shows(".context-tree", hostile.trace.root.name)
+        visit.check("the trace context")
+        visit.fits(".review-span")
+        visit.goto(f"/queues/{hostile.queue_id}/items/{item}/context", partial=True)
+    visit.goto(f"/queues/{hostile.queue_id}/review")
+
+
+@SQLITE_ONLY
+def test_sign_in_and_error_pages_reflect_hostile_input_as_text(
+    visit: Visit, hostile: Hostile
+) -> None:
+    page = visit.page
+    visit.goto(f"/login?{httpx.QueryParams({'next': SVG})}")
+    page.locator("#email").fill(hostile.annotator)
+    page.locator("#password").fill("wrong password")
+    with page.expect_navigation():
+        page.locator("form.stack").evaluate("form => form.submit()")
+    visit.check("a refused sign-in")
+    expect(page.locator("#email")).to_have_value(hostile.annotator)
+    sign_in(page, hostile.admin)
+    for path in (
+        f"/queues/{SVG}",
+        f"/labels/{IMG}",
+        f"/traces?{httpx.QueryParams({'project': SCRIPT})}",
+        f"/spans/{IMG}/detail",
+        f"/datasets/{SVG}/versions/1/file",
+    ):
+        visit.goto(path)
+    visit.page.goto("/docs")
+    expect(visit.page.locator(".swagger-ui")).not_to_be_empty()
+    assert visit.csp == [], "the API docs breached their policy"
