@@ -36,6 +36,7 @@ from annotrace.domain.access import Role
 from annotrace.services.keys import create_key_pair
 from annotrace.services.users import create_user
 from annotrace.storage.engine import Database
+from annotrace.web.dashboard.templating import bidi_closed
 from tests.browser.conftest import PASSWORD, open_page, sign_in
 from tests.support.servers import LiveServer
 
@@ -337,6 +338,31 @@ def test_hostile_strings_round_trip_byte_for_byte_through_ingest_and_the_api(
     projects = (client.get("/api/v1/projects", headers=auth)).json()
     assert [p["name"] for p in projects] == [PROJECT]
     assert_annotations_round_trip(client, auth, trace, projects[0]["id"])
+
+
+# --- bidirectional controls ---------------------------------------------------------------
+
+LRE, RLO, PDF, RLI, PDI = "\u202a", "\u202e", "\u202c", "\u2067", "\u2069"
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("plain", "plain"),
+        (f"{RLO}exe", f"{RLO}exe{PDF}"),
+        (f"{RLO}exe{PDF}", f"{RLO}exe{PDF}"),
+        (f"{LRE}a{RLO}b", f"{LRE}a{RLO}b{PDF}{PDF}"),
+        (f"{RLI}{RLO}x", f"{RLI}{RLO}x{PDF}{PDI}"),
+        # A PDI closes the embeddings opened in its isolate; a PDF cannot close an isolate.
+        (f"{RLI}{RLO}x{PDI}", f"{RLI}{RLO}x{PDI}"),
+        (f"{RLO}{RLI}x{PDF}", f"{RLO}{RLI}x{PDF}{PDI}{PDF}"),
+        # Closers with nothing to close change nothing.
+        (f"{PDI}{PDF}{RLO}x", f"{PDI}{PDF}{RLO}x{PDF}"),
+        (None, ""),
+    ],
+)
+def test_bidi_closed_closes_what_a_string_leaves_open(text: str | None, shown: str) -> None:
+    assert bidi_closed(text) == shown
 
 
 # --- the headers ------------------------------------------------------------------------
@@ -665,6 +691,22 @@ SPILLING = """(box) => {
     .map((el) => el.outerHTML.slice(0, 100));
 }"""
 
+# Text after a hostile string must still read left to right: an override that leaked out
+# of the string would reverse it. Compares the positions of the needle's first and last
+# characters in the element's text.
+READS_LEFT_TO_RIGHT = """([element, needle]) => {
+  const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const at = node.data.indexOf(needle);
+    if (at === -1) continue;
+    const range = document.createRange();
+    const x = (i) => { range.setStart(node, i); range.setEnd(node, i + 1);
+                       return range.getBoundingClientRect().left; };
+    return x(at) < x(at + needle.length - 1);
+  }
+  return null;
+}"""
+
 
 @dataclass
 class Visit:
@@ -696,6 +738,12 @@ class Visit:
             assert locator.evaluate("(e, t) => e.textContent.includes(t)", text), (
                 f"{selector} does not show {text[:80]!r}"
             )
+
+    def reads_left_to_right(self, selector: str, needle: str) -> None:
+        element = self.page.locator(selector).first.element_handle()
+        assert self.page.evaluate(READS_LEFT_TO_RIGHT, [element, needle]) is True, (
+            f"{needle!r} in {selector} is not shown left to right"
+        )
 
     def fits(self, selector: str) -> None:
         """A box whose long content wraps (or scrolls inside a box of its own)."""
@@ -748,15 +796,24 @@ def test_the_traces_page_its_drawer_and_span_tabs_show_hostile_spans_as_text(
     visit.shows(".span-head p.error", SVG)
     visit.shows("#panel-io", PAYLOAD, SVG, QUOTE)
     visit.shows("#panel-io .tool-call", IMG, json.dumps(SCRIPT), json.dumps(JS_URL))
+    visit.reads_left_to_right(".span-head p.muted", "tokens")
     visit.check("the LLM span")
-    for tab, panel, texts in (
-        ("Attributes", "#panel-attributes", (SCRIPT, IMG, f"gpt-4o {RTL}")),
-        ("Notes", "#panel-notes", (PAYLOAD,)),
-        ("Evaluation", "#panel-evaluation", (PAYLOAD, f"good {IMG}", f"faithfulness {IMG}")),
+    # Each tab, with the lines whose text follows a hostile name: they must read as sent.
+    for tab, panel, texts, metas in (
+        ("Attributes", "#panel-attributes", (SCRIPT, IMG, f"gpt-4o {RTL}"), ()),
+        ("Notes", "#panel-notes", (PAYLOAD,), (".note p.muted",)),
+        (
+            "Evaluation",
+            "#panel-evaluation",
+            (PAYLOAD, f"good {IMG}", f"faithfulness {IMG}"),
+            (".annotation p.muted", ".correction p.muted"),
+        ),
     ):
         page.get_by_role("tab", name=tab).click()
         expect(page.locator(panel)).to_be_visible()
         visit.shows(panel, *texts)
+        for meta in metas:
+            visit.reads_left_to_right(meta, "UTC")
         visit.check(f"the {tab} tab")
         visit.fits("#drawer .span-pane")
     visit.shows(".correction", PAYLOAD)
@@ -848,6 +905,7 @@ def test_labels_queues_datasets_keys_and_users_pages_show_hostile_names_as_text(
     visit.goto(f"/queues?project={project}")
     visit.shows("table.queues", f"queue {SHORT}", f"verdict {SHORT}")
     visit.goto(f"/queues/{hostile.queue_id}")
+    visit.reads_left_to_right("h1", "active")
     visit.shows(
         ".markdown", "<script>", "[plain](javascript:", "<img src=x onerror=", "{{ 7 * 7 }}"
     )
@@ -857,6 +915,7 @@ def test_labels_queues_datasets_keys_and_users_pages_show_hostile_names_as_text(
     visit.fits(".markdown")
     visit.goto(f"/queues/{hostile.queue_id}/adjudicate")
     visit.shows("article.disagreement", PAYLOAD, SCRIPT, f"bad {SVG}", f"good {IMG}", SVG)
+    visit.reads_left_to_right("article.disagreement h2", "on span")
 
     visit.goto(f"/datasets?project={project}")
     visit.shows("article.dataset", f"golden {SHORT}", PAYLOAD)
@@ -879,6 +938,7 @@ def test_review_pages_show_hostile_spans_and_values_as_text(visit: Visit, hostil
     for item in hostile.item_ids:
         visit.goto(f"/queues/{hostile.queue_id}/review?item={item}")
         visit.shows(".review-form", SCRIPT, f"good {IMG}", f"bad {SVG}", PAYLOAD)
+        visit.reads_left_to_right(".review-label legend", "required")
         visit.shows(".instructions .markdown", "<script>")
         page.locator("details.trace-context summary").click()
         expect(page.locator(".context-tree")).to_be_visible()

@@ -25,7 +25,7 @@ from annotrace.schemas.projects import ProjectRead
 from annotrace.services import labels, projects
 from annotrace.services.sessions import SignedIn
 from annotrace.web.dashboard.session import ADMIN_ROLES, CheckedUser, CurrentUser, require_role
-from annotrace.web.dashboard.templating import number, templates
+from annotrace.web.dashboard.templating import bidi_closed, number, templates
 from annotrace.web.deps import DatabaseDep
 
 router = APIRouter(include_in_schema=False)
@@ -166,7 +166,7 @@ def describe(label: LabelRead) -> str:
             f"{settings.get('max_length', 0):,} characters"
         )
         placeholder = settings.get("placeholder")
-        return f"{words}; placeholder “{placeholder}”" if placeholder else words
+        return f"{words}; placeholder “{bidi_closed(placeholder)}”" if placeholder else words
     if label.type is LabelType.NUMERIC:
         words = f"A number from {number(settings['min'])} to {number(settings['max'])}"
         if settings.get("step_size"):
@@ -175,7 +175,7 @@ def describe(label: LabelRead) -> str:
         return f"{words}, shown as {shown}"
     if label.type is LabelType.CATEGORICAL:
         options: list[str] = settings.get("options", [])
-        listed = ", ".join(options[:8])
+        listed = ", ".join(bidi_closed(option) for option in options[:8])
         if len(options) > 8:
             listed += f" and {len(options) - 8} more"
         return ("Any of: " if settings.get("multi_choice") else "One of: ") + listed

@@ -73,6 +73,39 @@ def markdown(text: str | None) -> Markup:
     return Markup(_MARKDOWN.render(text or ""))  # noqa: S704 (html is off: the output is escaped)
 
 
+_PDF, _PDI = "\u202c", "\u2069"
+# Embeddings and overrides (LRE, RLE, LRO, RLO) end at a PDF; isolates (LRI, RLI, FSI)
+# at a PDI.
+_CLOSER_OF = dict.fromkeys("\u202a\u202b\u202d\u202e", _PDF) | dict.fromkeys(
+    "\u2066\u2067\u2068", _PDI
+)
+
+
+def bidi_closed(text: str | None) -> str:
+    """`text` with the bidirectional embeddings, overrides and isolates it leaves open
+    closed at its end.
+
+    An open one reorders the page's own text after it up to the end of the paragraph: a
+    model name ending in U+202E (right-to-left override) would show the token counts that
+    follow it backwards. For text that other text follows on the same line; never in form
+    fields, whose values must stay as they are.
+    """
+    if not text:
+        return ""
+    if not any(opener in text for opener in _CLOSER_OF):
+        return text
+    unclosed: list[str] = []
+    for char in text:
+        if char in _CLOSER_OF:
+            unclosed.append(_CLOSER_OF[char])
+        elif char == _PDF and unclosed and unclosed[-1] == _PDF:
+            unclosed.pop()
+        elif char == _PDI and _PDI in unclosed:
+            # A PDI also closes every embedding opened inside its isolate (UAX #9, X6a).
+            del unclosed[len(unclosed) - 1 - unclosed[::-1].index(_PDI) :]
+    return text + "".join(reversed(unclosed))
+
+
 def percent(share: float | None) -> str:
     return "" if share is None else f"{share * 100:.0f}%"
 
@@ -91,5 +124,6 @@ templates.env.filters.update(
     markdown=markdown,
     percent=percent,
     measure=measure,
+    bidi_closed=bidi_closed,
 )
 templates.env.globals.update(FOLD_AT=FOLD_AT)
