@@ -338,6 +338,21 @@ def test_hostile_strings_round_trip_byte_for_byte_through_ingest_and_the_api(
     projects = (client.get("/api/v1/projects", headers=auth)).json()
     assert [p["name"] for p in projects] == [PROJECT]
     assert_annotations_round_trip(client, auth, trace, projects[0]["id"])
+    # Exported files carry the same text, and are downloads a browser never renders.
+    for export_format, media_type in (("jsonl", "application/x-ndjson"), ("csv", "text/csv")):
+        response = client.post(
+            "/api/v1/exports",
+            headers=auth,
+            json={"filter": {"project_id": projects[0]["id"]}, "format": export_format},
+        )
+        assert response.status_code == 200, response.text
+        assert response.headers["content-type"].startswith(media_type)
+        assert response.headers["content-disposition"].startswith("attachment;")
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert policy(response)["default-src"] == ["'none'"]
+        if export_format == "jsonl":
+            names = {json.loads(line)["name"] for line in response.text.splitlines()}
+            assert {sent.name for sent in trace.spans} <= names
 
 
 # --- bidirectional controls ---------------------------------------------------------------
