@@ -5,12 +5,13 @@ from __future__ import annotations
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
-from swagger_ui_bundle import swagger_ui_path
+from fastapi_swagger import resources as swagger_ui
 
 from annotrace import __version__
 from annotrace.settings import Settings, load_settings
@@ -52,6 +53,11 @@ Send traces with any OpenTelemetry exporter to `/v1/traces` (OTLP/HTTP).
 """
 
 
+# Swagger UI 5 from the fastapi-swagger package, not a CDN (works offline); it reads the
+# OpenAPI 3.1 documents FastAPI writes.
+SWAGGER_UI_DIR = Path(swagger_ui.__file__).parent
+
+
 def create_app(settings: Settings, database: Database) -> FastAPI:
     """The application over an open database whose schema is up to date."""
 
@@ -68,7 +74,7 @@ def create_app(settings: Settings, database: Database) -> FastAPI:
         # annotrace receives traces: tracing itself into a global provider could feed
         # its own spans back to itself.
         telemetry={"tracing": False, "metrics": False, "logs": False},
-        # Served from the swagger-ui-bundle package, not a CDN: works offline.
+        # Served from SWAGGER_UI_DIR below.
         docs_url=None,
         redoc_url=None,
     )
@@ -101,7 +107,7 @@ def create_app(settings: Settings, database: Database) -> FastAPI:
     app.include_router(dashboard_corrections.router)
     app.include_router(dashboard_queues.router)
     app.include_router(dashboard_review.router)
-    app.mount("/static/swagger", StaticFiles(directory=str(swagger_ui_path)), name="swagger")
+    app.mount("/static/swagger", StaticFiles(directory=SWAGGER_UI_DIR), name="swagger")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(SecurityHeaders)
 
