@@ -13,13 +13,26 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from annotrace.domain.text import unstorable
 
 MAX_CONDITIONS = 50
 MAX_TEXT = 500
 MAX_VALUES = 100
 
-Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
+
+def _storable(text: str) -> str:
+    # What no stored text holds finds nothing, and PostgreSQL refuses NUL even to compare.
+    problem = unstorable(text)
+    if problem:
+        raise ValueError(f"must not contain {problem}")
+    return text
+
+
+Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT), AfterValidator(_storable)]
+# NaN compares differently in each database (PostgreSQL sorts it above every number).
+Bound = Annotated[float, Field(allow_inf_nan=False)]
 
 
 class _Node(BaseModel):
@@ -76,8 +89,8 @@ class ValueMatch(_Node):
 
 
 class ScoreRange(_Node):
-    gte: float | None = Field(default=None, description="Score at least this.")
-    lte: float | None = Field(default=None, description="Score at most this.")
+    gte: Bound | None = Field(default=None, description="Score at least this.")
+    lte: Bound | None = Field(default=None, description="Score at most this.")
 
     @model_validator(mode="after")
     def _bounds(self) -> ScoreRange:

@@ -24,6 +24,7 @@ from sqlalchemy import (
     case,
     cast,
     exists,
+    false,
     func,
     literal,
     not_,
@@ -126,9 +127,10 @@ def where_clause(
             )
         )
     if isinstance(condition, NotCondition):
-        return not_(
-            where_clause(condition.condition, dialect=dialect, depth=depth + 1, scope=scope)
-        )
+        inner = where_clause(condition.condition, dialect=dialect, depth=depth + 1, scope=scope)
+        # A span without the column compared (no model, no input) makes the comparison
+        # NULL, and NOT NULL is NULL: such a span would be in neither F nor not(F).
+        return not_(func.coalesce(inner, false()))
     if isinstance(condition, SpanCondition):
         return _span_condition(condition)
     if isinstance(condition, TextCondition):
@@ -308,7 +310,10 @@ def _value_match(condition: AnnotationCondition, dialect: str) -> ColumnElement[
             Annotation.value.op("@>")(literal([match.value], JSONB)),
         )
     options = func.json_each(Annotation.value).table_valued("value")
-    return and_(in_label, exists().where(options.c.value == match.value))
+    # json_each of a scalar is the scalar itself: a text value equal to the option is
+    # no list that holds it.
+    is_list = func.json_type(Annotation.value) == "array"
+    return and_(in_label, is_list, exists().where(options.c.value == match.value))
 
 
 def filter_conditions(
