@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from annotrace.domain.access import Principal, Role
 from annotrace.domain.ids import new_id
+from annotrace.domain.text import unstorable
 from annotrace.errors import InvalidInput, NotFound, PermissionDenied
 from annotrace.schemas.corrections import CorrectionRead, CorrectionWrite
 from annotrace.services.annotations import annotator_problem
@@ -124,10 +125,9 @@ def _check_output(output: str) -> None:
             field="output",
             expected=f"at most {MAX_OUTPUT_LENGTH:,} characters",
         )
-    if "\x00" in output:
-        raise InvalidInput(
-            "output must not contain NUL characters", field="output", expected="text"
-        )
+    problem = unstorable(output)
+    if problem:
+        raise InvalidInput(f"output must not contain {problem}", field="output", expected="text")
 
 
 def _stored(session: Session, span_rowid: int) -> Correction | None:
