@@ -127,3 +127,29 @@ async def test_a_dataset_version_out_of_range_is_422_naming_it(
             assert response.status_code == 422
             assert_error_shape(response)
             assert response.json()["error"]["field"] == "path.version"
+
+
+async def test_a_time_given_as_a_number_is_422_naming_the_field(
+    client: httpx.AsyncClient, auth
+) -> None:
+    # Read as Unix time, 847 was a moment of 1970; the document says ISO 8601 text.
+    for number in ("847", "1.5e9"):
+        response = await client.get(
+            "/api/v1/projects/prj_x/traces", headers=auth, params={"end_time": number}
+        )
+        assert response.status_code == 422
+        assert response.json()["error"]["field"] == "query.end_time"
+    for number in (847, "847"):
+        response = await client.post(
+            "/api/v1/spans/search",
+            headers=auth,
+            json={"filter": {"project_id": "prj_x", "start_time": number}},
+        )
+        assert response.status_code == 422
+        assert response.json()["error"]["field"] == "body.filter.start_time"
+        assert "ISO 8601" in response.json()["error"]["message"]
+    for text in ("2026-01-31T12:00:00Z", "2026-01-31"):
+        response = await client.get(
+            "/api/v1/projects/prj_x/traces", headers=auth, params={"start_time": text}
+        )
+        assert response.status_code == 404

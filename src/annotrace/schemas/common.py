@@ -2,11 +2,40 @@
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+import re
+from datetime import datetime
+from typing import Annotated, Generic, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field, WithJsonSchema
 
 T = TypeVar("T")
+
+_NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
+
+
+def _iso_8601(value: object) -> object:
+    # Pydantic reads a number, or a string of one, as Unix time: 847 would quietly mean
+    # 1970-01-01T00:14:07Z instead of being refused as the mistake it most likely is.
+    if isinstance(value, datetime) or (
+        isinstance(value, str) and not _NUMBER.fullmatch(value.strip())
+    ):
+        return value
+    raise ValueError("expected an ISO 8601 date-time such as 2026-01-31T12:00:00Z, or a date")
+
+
+Timestamp = Annotated[
+    datetime,
+    BeforeValidator(_iso_8601),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "format": "date-time"},
+                {"type": "string", "format": "date", "description": "A date: its start."},
+            ]
+        }
+    ),
+]
+"""A moment sent by a client, as ISO 8601 text (never as a number)."""
 
 
 class Page(BaseModel, Generic[T]):

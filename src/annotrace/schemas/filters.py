@@ -10,12 +10,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from annotrace.domain.text import unstorable
+from annotrace.schemas.common import Timestamp
 
 MAX_CONDITIONS = 50
 MAX_TEXT = 500
@@ -187,8 +187,8 @@ class SpanFilter(_Node):
     """Which spans of a project: a time range and a tree of conditions."""
 
     project_id: str = Field(description="Project to search.")
-    start_time: datetime | None = Field(default=None, description="Spans starting at or after.")
-    end_time: datetime | None = Field(default=None, description="Spans starting before.")
+    start_time: Timestamp | None = Field(default=None, description="Spans starting at or after.")
+    end_time: Timestamp | None = Field(default=None, description="Spans starting before.")
     where: Condition | None = Field(default=None, description="Conditions on the spans.")
 
 

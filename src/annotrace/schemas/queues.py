@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from annotrace.domain.labels import LabelType
+from annotrace.schemas.common import Timestamp
 from annotrace.schemas.filters import Condition
 from annotrace.schemas.traces import SpanRead
 
@@ -46,8 +47,8 @@ class QueueLabelChoice(_Strict):
 class ItemFilter(_Strict):
     """Spans of the queue's project, chosen as the span filter chooses them."""
 
-    start_time: datetime | None = Field(default=None, description="Spans starting at or after.")
-    end_time: datetime | None = Field(default=None, description="Spans starting before.")
+    start_time: Timestamp | None = Field(default=None, description="Spans starting at or after.")
+    end_time: Timestamp | None = Field(default=None, description="Spans starting before.")
     where: Condition | None = Field(default=None, description="Conditions on the spans.")
 
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from annotrace.schemas.common import Page
+from annotrace.schemas.common import Page, Timestamp
 from annotrace.schemas.traces import SpanRead, TraceRead, TraceSummary
 from annotrace.services import traces
 from annotrace.web.api.responses import errors
@@ -31,11 +30,11 @@ def list_traces(
     ] = 50,
     cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page.")] = None,
     start_time: Annotated[
-        datetime | None,
+        Timestamp | None,
         Query(description="Only traces starting at or after this time (ISO 8601)."),
     ] = None,
     end_time: Annotated[
-        datetime | None, Query(description="Only traces starting before this time (ISO 8601).")
+        Timestamp | None, Query(description="Only traces starting before this time (ISO 8601).")
     ] = None,
 ) -> Page[TraceSummary]:
     with database.read() as session:
