@@ -711,7 +711,7 @@ def _found_before(where: dict[str, Any], chosen_plan: str = "per span") -> Any:
     return example(where=where, chosen_plan=chosen_plan, start=None, end=None)
 
 
-@budget(200)
+@budget(150)
 @given(
     where=trees,
     chosen_plan=st.sampled_from(sorted(PLANS)),
@@ -741,7 +741,7 @@ def test_filters_select_what_the_reference_evaluation_selects(
     assert world.found(where, **window) == world.expected(where, **window)
 
 
-@budget(50)
+@budget(35)
 @given(first=trees, second=trees, chosen_plan=st.sampled_from(sorted(PLANS)))
 def test_not_and_or_are_complement_intersection_and_union(
     world: World,

@@ -490,7 +490,7 @@ def test_values_inside_the_settings_are_accepted_and_normalised_idempotently(
         assert typed.score is None
 
 
-@budget(200)
+@budget(150)
 @given(data=st.data(), spec=labels())
 def test_values_outside_the_settings_are_refused_saying_why(
     data: st.DataObject, spec: LabelSpec
