@@ -10,6 +10,8 @@ import pytest
 from annotrace.settings import Settings
 from annotrace.storage.engine import Database
 from annotrace.web.app import create_app
+from tests.storage.test_ingest import principal_of, store
+from tests.support.spans import make_trace
 
 pytestmark = pytest.mark.anyio
 
@@ -153,3 +155,31 @@ async def test_a_time_given_as_a_number_is_422_naming_the_field(
             "/api/v1/projects/prj_x/traces", headers=auth, params={"start_time": text}
         )
         assert response.status_code == 404
+
+
+async def test_a_time_without_an_offset_is_utc(
+    client: httpx.AsyncClient, database: Database, auth
+) -> None:
+    # Storage refuses naive times: a date, or a date-time without an offset, was a 500.
+    store(database, principal_of(database), make_trace(project="bot"))
+    project = (await client.get("/api/v1/projects", headers=auth)).json()[0]["id"]
+    for text in ("2026-11-01", "2026-11-01T12:00:00", "2026-11-01T13:00:00+01:00"):
+        response = await client.get(
+            f"/api/v1/projects/{project}/traces", headers=auth, params={"start_time": text}
+        )
+        assert response.status_code == 200, response.text
+        assert len(response.json()["items"]) == 1
+        response = await client.post(
+            "/api/v1/spans/search",
+            headers=auth,
+            json={"filter": {"project_id": project, "end_time": text}},
+        )
+        assert response.status_code == 200, response.text
+        assert response.json()["items"] == []
+    response = await client.get(
+        f"/api/v1/projects/{project}/traces",
+        headers=auth,
+        params={"start_time": "9999-12-31T23:00:00-02:00"},
+    )
+    assert response.status_code == 422
+    assert response.json()["error"]["field"] == "query.start_time"

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Generic, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, Field, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, WithJsonSchema
 
 T = TypeVar("T")
 
@@ -23,19 +23,30 @@ def _iso_8601(value: object) -> object:
     raise ValueError("expected an ISO 8601 date-time such as 2026-01-31T12:00:00Z, or a date")
 
 
+def _in_utc(value: datetime) -> datetime:
+    # Storage takes aware UTC times only; a time without an offset (a date too) is UTC.
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # e.g. 9999-12-31T23:00:00-02:00, past the year 9999 in UTC
+        raise ValueError("the time is out of range once in UTC") from None
+
+
 Timestamp = Annotated[
     datetime,
     BeforeValidator(_iso_8601),
+    AfterValidator(_in_utc),
     WithJsonSchema(
         {
             "anyOf": [
                 {"type": "string", "format": "date-time"},
-                {"type": "string", "format": "date", "description": "A date: its start."},
+                {"type": "string", "format": "date", "description": "A date: its start, in UTC."},
             ]
         }
     ),
 ]
-"""A moment sent by a client, as ISO 8601 text (never as a number)."""
+"""A moment sent by a client, as ISO 8601 text (never a number); UTC without an offset."""
 
 
 class Page(BaseModel, Generic[T]):
