@@ -175,12 +175,14 @@ class Probe:
         response = await self.http.request(row.method, url, content=content, headers=sent)
         return f"{url} {said}", response
 
-    def leaks(self, case: Case, request: str, response: httpx.Response) -> list[str]:
+    def leaks(self, row: Row, case: Case, request: str, response: httpx.Response) -> list[str]:
         shown = response.text + "\n" + "\n".join(f"{k}: {v}" for k, v in response.headers.items())
         # A signed-in page carries the CSRF token of its own session, and no other.
         own = {b.csrf for b in self.world.browsers.values() if b.token in str(case.headers)}
         found = sorted(secret for secret in self.credentials - own if secret in shown)
-        if case.outsider:
+        # Static files come from the package, not the database: a number in a stylesheet
+        # is no count of anyone's.
+        if case.outsider and not row.route.startswith("/static"):
             asked, seen = request.casefold(), shown.casefold()
             found += sorted(
                 secret for secret in self.secrets if secret not in asked and secret in seen
@@ -204,7 +206,7 @@ class Probe:
                 location = response.headers.get("location", "")
                 if not location.startswith(SIGN_IN):
                     problem = f"redirected to {location!r}, not to the sign-in page"
-            leaked = self.leaks(case, request, response)
+            leaked = self.leaks(row, case, request, response)
             if leaked:
                 problem += f" leaked {leaked}"
             if problem:
