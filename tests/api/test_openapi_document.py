@@ -111,3 +111,13 @@ def test_streamed_files_document_their_media_types_and_headers(document: dict[st
     assert "X-Annotrace-Span-Count" in export["headers"]
     download = paths["/api/v1/datasets/{dataset_id}/versions/{version}/file"]["get"]
     assert {"ETag", "Content-Disposition"} <= set(download["responses"]["200"]["headers"])
+
+
+def test_a_key_pair_is_both_halves_together_or_a_bearer_token(document: dict[str, Any]) -> None:
+    secured = [op for _, _, op in operations(document) if "security" in op]
+    assert len(secured) > 40
+    for operation in secured:
+        assert operation["security"] == [{"ApiKey": [], "SecretKey": []}, {"Bearer": []}]
+    assert [op for path, _, op in operations(document) if path == "/healthz"] == [
+        op for path, _, op in operations(document) if path == "/healthz" and "security" not in op
+    ]
